@@ -56,19 +56,19 @@ cpu_clock_us|l|cpu_clock_us(cpu())
 cpu_clock_ms|l|cpu_clock_ms(cpu())
 cpu_clock_s|l|cpu_clock_s(cpu())
 ktime_get_ns|l|ktime_get_ns()
-task_current|l|task_current()
-task_pid|l|task_pid(task_current())
-task_tid|l|task_tid(task_current())
-task_parent|l|task_parent(task_current())
-task_execname|s|task_execname(task_current())
-task_uid|l|task_uid(task_current())
-task_gid|l|task_gid(task_current())
-task_euid|l|task_euid(task_current())
-task_egid|l|task_egid(task_current())
-task_prio|l|task_prio(task_current())
-task_nice|l|task_nice(task_current())
-task_cpu|l|task_cpu(task_current())
-task_state|l|task_state(task_current())
+ns_euid|l|ns_euid()
+ns_egid|l|ns_egid()
+ns_sid|l|ns_sid()
+ns_pgrp|l|ns_pgrp()
+sock_type_num2str|s|sock_type_num2str(1)
+sock_prot_num2str|s|sock_prot_num2str(6)
+sock_state_num2str|s|sock_state_num2str(1)
+pages_to_string|s|pages_to_string(3)
+mem_page_size|l|mem_page_size()
+ctime|s|ctime(gettimeofday_s())
+big_endian8|l|big_endian8(pid())
+little_endian8|l|little_endian8(pid())
+user_int16|l|user_int16(0)
 strlen|l|strlen(execname())
 substr|s|substr(execname(), 1, 3)
 stringat|l|stringat(execname(), 0)
@@ -81,13 +81,13 @@ isdigit|l|isdigit("7")
 string_quoted|s|string_quoted(execname())
 strpos|l|strpos(execname(), "a")
 tokenize|s|tokenize(execname(), "/")
-kernel_string|s|kernel_string(task_current())
-kernel_string_n|s|kernel_string_n(task_current(), 8)
-kernel_long|l|kernel_long(task_current())
-kernel_int|l|kernel_int(task_current())
-kernel_short|l|kernel_short(task_current())
-kernel_char|l|kernel_char(task_current())
-kernel_pointer|l|kernel_pointer(task_current())
+kernel_string|s|kernel_string(0)
+kernel_string_n|s|kernel_string_n(0, 8)
+kernel_long|l|kernel_long(0)
+kernel_int|l|kernel_int(0)
+kernel_short|l|kernel_short(0)
+kernel_char|l|kernel_char(0)
+kernel_pointer|l|kernel_pointer(0)
 user_string|s|user_string(0)
 user_string_n|s|user_string_n(0, 8)
 user_long|l|user_long(0)
@@ -140,7 +140,7 @@ gen_tapset() {
 		fi
 		local i=0
 		# pad with plain arithmetic so the file reaches the wanted size
-		while [ $i -lt $(( body - 11 )) ]; do
+		while [ $i -lt $(( body - 12 )) ]; do
 			echo "  if (x > $((n * 7 + i))) x = x - $((i + 1)); else x = x + $((i + 2))"
 			i=$((i + 1))
 		done
@@ -162,7 +162,7 @@ gen_tapset() {
 }
 
 # Syscall tracepoints the probes benchmark cycles through.
-SYSCALLS="read write openat close getppid getpid gettid fstat lseek mmap munmap brk ioctl pread64 pwrite64 readv writev access pipe dup dup2 nanosleep getuid getgid"
+SYSCALLS="read write openat close getppid getpid gettid newfstat lseek mmap munmap brk ioctl pread64 pwrite64 readv writev access pipe dup dup2 nanosleep getuid getgid"
 
 gen_probes() {
 	local n=$1 flavor=$2 i=0

@@ -1,0 +1,335 @@
+/* ir.h - bstap's intermediate representation.
+ *
+ * The IR sits between the elaborated AST and BPF.  It has two consumers:
+ *
+ *   - the BPF back end (isel.c -> regalloc.c -> emit.c), which turns
+ *     every IR function that runs in the kernel into BPF instructions;
+ *   - the IR interpreter (runtime/interp.c), which runs begin, end and
+ *     error probes in user space over the very same maps.
+ *
+ * Why two consumers and not BPF_PROG_TEST_RUN for begin/end: end probes
+ * sort whole maps, loop without bound, print aggregates and build long
+ * strings; all of that is natural in user space and awkward under the
+ * verifier.  The lowering (lower.c) is shared, so the language has one
+ * meaning: there is one code generator up to the IR, and the IR's
+ * semantics are written down here once.
+ *
+ * Shape: a program is a set of functions; a function is a CFG of basic
+ * blocks; a block is a list of three-address instructions over virtual
+ * registers (vregs) and ends in exactly one terminator.  Vregs are not
+ * SSA: a vreg may be assigned in several blocks.  Every vreg has one
+ * type for its whole life: a 64-bit long, or a string (a buffer of
+ * MAXSTRINGLEN bytes holding a NUL-terminated string).
+ *
+ * Locals live in frame slots (IR_LOAD_LOCAL/IR_STORE_LOCAL) so that
+ * outlined regions (loop bodies, see IR_LOOP/IR_FOREACH) can reach their
+ * parent's variables; a pass may promote slots that no region touches
+ * to plain vregs.
+ *
+ * Faults: every instruction that can fail at run time (division by zero,
+ * a full map, a string overflow in strict mode, an explicit error())
+ * names an error block, `on_error`, where control goes with the message
+ * in the function's error state; -1 means "abort the probe": the probe
+ * returns and the error is reported as stap does (ERROR: ...).  try/catch
+ * lowers to on_error edges into the catch block.
+ */
+#ifndef BSTAP_IR_H
+#define BSTAP_IR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "arena.h"
+#include "ast.h"
+
+struct session;
+
+/* ---- types and operands ------------------------------------------------ */
+
+enum ir_type {
+	IRT_NONE = 0,
+	IRT_LONG,
+	IRT_STR,
+};
+
+/* An operand: a vreg or an immediate long. */
+struct ir_val {
+	enum { IRV_NONE = 0, IRV_REG, IRV_IMM } kind;
+	int reg;		/* IRV_REG: vreg number */
+	int64_t imm;		/* IRV_IMM */
+};
+
+/* ---- maps: the data model shared by the kernel and user space ----------
+ *
+ * Layout rules (computed once in layout.c, used by isel and interpreter):
+ *   - key: the columns in order, a long as 8 bytes (little-endian int64),
+ *     a string as strlen_max bytes, NUL-padded; no other padding;
+ *   - IRM_GLOBALS: one BPF array map with one entry; the value holds
+ *     every scalar global at its `off` (longs 8-aligned) and, first, the
+ *     control block struct ir_control;
+ *   - IRM_ARRAY: BPF hash map; value is one long (8 bytes) or one string;
+ *   - IRM_STATS: per-CPU hash map (per-CPU array with one entry for a
+ *     scalar statistic); value is struct ir_stat followed by nbuckets
+ *     int64 histogram buckets;
+ *   - IRM_SCRATCH: per-CPU array, one entry: string temporaries and
+ *     frames of functions (there is no recursion, so each function's
+ *     frame has a fixed place);
+ *   - IRM_RINGBUF: the output ring buffer (records: runtime/record.h).
+ */
+enum ir_map_kind {
+	IRM_GLOBALS,
+	IRM_ARRAY,
+	IRM_STATS,
+	IRM_SCRATCH,
+	IRM_RINGBUF,
+};
+
+#define IR_MAX_KEYS 9		/* stap allows up to 9 index expressions */
+
+struct ir_control {		/* first bytes of the IRM_GLOBALS value */
+	int64_t exit_requested;	/* exit() called: probes do nothing more */
+	int64_t error_count;	/* errors raised in the kernel */
+	int64_t skipped;	/* probes skipped (stap's "skipped probes") */
+	int64_t reserved;
+};
+
+struct ir_stat {		/* head of an IRM_STATS value */
+	int64_t count, sum, min, max;
+	int64_t sumsq;		/* for @variance */
+};
+
+enum ir_hist_kind { IRH_NONE, IRH_LOG, IRH_LINEAR };
+
+struct ir_map {
+	int id;
+	enum ir_map_kind kind;
+	const char *name;		/* global name, or "__globals" etc. */
+	struct vardecl *decl;		/* the global it holds, if any */
+	int nkeys;
+	enum ir_type key_types[IR_MAX_KEYS];
+	int key_off[IR_MAX_KEYS];
+	int key_size;
+	enum ir_type val_type;		/* IRM_ARRAY */
+	int val_size;
+	int64_t max_entries;
+	bool wrap;			/* global a%: full map evicts, no error */
+	/* IRM_STATS histogram: buckets follow struct ir_stat */
+	enum ir_hist_kind hist;
+	int64_t hist_lo, hist_hi, hist_step;
+	int nbuckets;
+	int fd;				/* runtime: the map's fd once created */
+};
+
+/* A scalar global's place in the IRM_GLOBALS value. */
+struct ir_global {
+	struct vardecl *decl;
+	enum ir_type type;
+	int off;
+};
+
+/* ---- formats (printf family) -------------------------------------------- */
+
+struct ir_format {
+	int id;
+	const char *fmt;		/* stap printf format, as written */
+	int nargs;
+	enum ir_type *arg_types;
+};
+
+/* ---- instructions ------------------------------------------------------- */
+
+enum ir_opcode {
+	/* dst = a                       (long: copy; string: copy bytes) */
+	IR_MOV,
+	/* dst = imm                                                  [long] */
+	IR_CONST,
+	/* dst = strtab[imm]                                        [string] */
+	IR_STRCONST,
+	/* dst = a <binop> b; binop in `op` (OP_ADD..OP_BXOR); OP_DIV and
+	 * OP_MOD fault on b == 0 (stap: "division by 0")             [long] */
+	IR_BIN,
+	/* dst = <unop> a; op is OP_NEG, OP_BNOT or OP_NOT (logical) [long] */
+	IR_UN,
+	/* dst = (a <cmp> b) ? 1 : 0; op OP_LT..OP_NE                [long] */
+	IR_CMP,
+	/* dst = strcmp(a, b) <cmp> 0 ? 1 : 0                 [long from str] */
+	IR_STRCMP,
+	/* dst = a . b, truncated to MAXSTRINGLEN-1 bytes          [string] */
+	IR_CONCAT,
+	/* dst = a =~ strtab[imm] (regex, compiled at translate time)  [long] */
+	IR_REGEX,
+
+	/* locals: frame slot `slot` of the current function, or of the
+	 * region's owner for code in a region */
+	IR_LOAD_LOCAL,		/* dst = frame[slot] */
+	IR_STORE_LOCAL,		/* frame[slot] = a */
+	/* scalar globals: globals[gid] */
+	IR_LOAD_GLOBAL,		/* dst = globals[gid] */
+	IR_STORE_GLOBAL,	/* globals[gid] = a */
+
+	/* associative arrays; keys in args[0..nargs) */
+	IR_MAP_GET,		/* dst = map[keys] or 0 / "" if absent */
+	IR_MAP_SET,		/* map[keys] = a; faults when full unless wrap */
+	IR_MAP_ADD,		/* map[keys] += a (atomic add in the kernel) */
+	IR_MAP_DELETE,		/* delete map[keys] */
+	IR_MAP_CLEAR,		/* delete map (every entry) */
+	IR_MAP_EXISTS,		/* dst = [keys] in map */
+	/* statistics (scalar statistics are maps with nkeys == 0) */
+	IR_STAT_ADD,		/* map[keys] <<< a */
+	IR_STAT_GET,		/* dst = @statop(map[keys]); `statop` says which;
+				 * @avg/@min/@max of an empty stat faults
+				 * ("empty aggregate") */
+
+	/* calls */
+	IR_CALL,		/* dst = func(args); fn = callee */
+	IR_BUILTIN,		/* dst = builtin(args); builtin = the entry */
+	IR_PRINTF,		/* print format `fmt` with args */
+	IR_SPRINTF,		/* dst = sprintf(format fmt, args)      [string] */
+	IR_PRINT_HIST,		/* print the histogram of map[keys] */
+	IR_EXIT,		/* exit(): set control.exit_requested */
+	IR_ERROR,		/* error(a): raise with message a (faults) */
+
+	/* outlined regions (loop bodies): see struct ir_func.region_of */
+	IR_LOOP,		/* run region `fn` until it breaks; at most imm
+				 * iterations in the kernel (0: default bound),
+				 * exceeding it faults like MAXACTION */
+	IR_FOREACH,		/* for each entry of map (sorted per `sort_*`,
+				 * at most limit `a` entries when a is set):
+				 * store the keys into frame slots key_slots[],
+				 * the value into val_slot (-1: none), run
+				 * region `fn`; slice: args[i] is IRV_NONE for
+				 * '*' or a value the key must equal */
+
+	/* terminators: exactly one, last in every block */
+	IR_JMP,			/* goto target */
+	IR_BR,			/* if (a != 0) goto target else goto target2 */
+	IR_RET,			/* return a (or nothing); in a region: returns
+				 * region code imm (enum ir_region_code) */
+};
+
+/* What a region returns to its IR_LOOP / IR_FOREACH. */
+enum ir_region_code {
+	IRR_CONTINUE = 0,	/* next iteration */
+	IRR_BREAK = 1,		/* leave the loop */
+	IRR_RETURN = 2,		/* return from the owner (value in the owner's
+				 * return slot) */
+	IRR_NEXT = 3,		/* stap `next`: leave the probe */
+	IRR_ERROR = 4,		/* a fault nobody in the region caught */
+};
+
+struct ir_func;
+struct builtin;
+
+struct ir_insn {
+	enum ir_opcode opc;
+	int dst;			/* vreg or -1 */
+	struct ir_val a, b;
+	int64_t imm;
+	enum op op;			/* IR_BIN, IR_UN, IR_CMP, IR_STRCMP */
+	enum statop statop;		/* IR_STAT_GET */
+	int slot;			/* IR_*_LOCAL */
+	int gid;			/* IR_*_GLOBAL */
+	struct ir_map *map;		/* IR_MAP_*, IR_STAT_*, IR_FOREACH */
+	struct ir_func *fn;		/* IR_CALL, IR_LOOP, IR_FOREACH */
+	const struct builtin *builtin;	/* IR_BUILTIN */
+	struct ir_format *fmt;		/* IR_PRINTF, IR_SPRINTF */
+	int nargs;
+	struct ir_val *args;		/* keys, call arguments, printf args */
+	int target, target2;		/* block ids for IR_JMP / IR_BR */
+	int on_error;			/* block id, or -1 = abort the probe */
+	/* IR_FOREACH */
+	int key_slots[IR_MAX_KEYS];
+	int val_slot;
+	int sort_column;		/* 0 value, i >= 1 key i */
+	int sort_dir;			/* 0 unsorted, +1, -1 */
+	enum statop sort_agg;		/* stats arrays: sort on this */
+	struct loc loc;			/* script position, for errors and for
+					 * mapping verifier rejections back */
+};
+
+struct ir_block {
+	int id;
+	struct vec insns;		/* of struct ir_insn * */
+	struct loc loc;
+};
+
+struct ir_slot {
+	enum ir_type type;
+	struct vardecl *decl;		/* the local it holds, or NULL */
+	bool used_by_region;		/* some region reaches it */
+};
+
+enum ir_func_kind {
+	IRF_PROBE,			/* a derived probe's body */
+	IRF_FUNCTION,			/* a script function */
+	IRF_REGION,			/* an outlined loop body */
+};
+
+struct ir_func {
+	int id;
+	enum ir_func_kind kind;
+	const char *name;
+	struct derived_probe *probe;	/* IRF_PROBE */
+	struct funcdecl *decl;		/* IRF_FUNCTION */
+	struct ir_func *region_of;	/* IRF_REGION: the owner whose frame
+					 * it shares */
+	bool user_space;		/* runs in the interpreter (begin, end,
+					 * error) rather than in the kernel */
+	enum ir_type ret;		/* IRF_FUNCTION */
+	int nparams;			/* params are frame slots 0..nparams-1 */
+	int ret_slot;			/* frame slot of the return value or -1 */
+	struct vec blocks;		/* of struct ir_block *; [0] is entry */
+	int nregs;
+	enum ir_type *reg_types;	/* [nregs] (grown by ir__new_reg) */
+	int reg_cap;
+	struct vec slots;		/* of struct ir_slot * */
+	struct loc loc;
+	void *be;			/* BPF back end's data */
+};
+
+struct ir_program {
+	struct session *s;
+	struct vec funcs;		/* of struct ir_func * */
+	struct vec maps;		/* of struct ir_map * */
+	struct vec globals;		/* of struct ir_global * */
+	struct vec formats;		/* of struct ir_format * */
+	struct vec strtab;		/* of const char * (string literals) */
+	struct ir_map *globals_map, *scratch_map, *ringbuf_map;
+	int globals_size;		/* bytes of the IRM_GLOBALS value */
+	int maxstringlen;		/* -D MAXSTRINGLEN, default 128 */
+	int64_t maxmapentries;		/* -D MAXMAPENTRIES, default 2048 */
+	int64_t maxaction;		/* -D MAXACTION: loop bound */
+};
+
+/* ---- building (ir.c) --------------------------------------------------- */
+
+struct ir_program *ir__new_program(struct session *s);
+struct ir_func *ir__new_func(struct ir_program *p, enum ir_func_kind kind,
+			     const char *name);
+struct ir_block *ir__new_block(struct ir_program *p, struct ir_func *f);
+int ir__new_reg(struct ir_program *p, struct ir_func *f, enum ir_type t);
+int ir__new_slot(struct ir_program *p, struct ir_func *f, enum ir_type t,
+		 struct vardecl *decl);
+struct ir_insn *ir__emit(struct ir_program *p, struct ir_block *b,
+			 enum ir_opcode opc);
+int ir__strtab(struct ir_program *p, const char *str);
+struct ir_val ir__reg(int reg);
+struct ir_val ir__imm(int64_t imm);
+/* The last instruction of b, if it is a terminator; NULL otherwise. */
+struct ir_insn *ir__terminator(const struct ir_block *b);
+
+/* ---- passes (one per file; the driver is bpfgen/translate.c) ------------ */
+
+/* layout.c: maps, key/value layouts, globals offsets, formats. */
+int layout__program(struct session *s, struct ir_program *p);
+/* lower.c: AST -> IR for every derived probe and used function.
+ * Precondition: pass 2 succeeded (types are known). */
+int lower__program(struct session *s, struct ir_program *p);
+/* verify.c: IR well-formedness (every block ends in one terminator,
+ * every vreg has a type and is used with it). */
+int ir__check(struct session *s, struct ir_program *p);
+/* print: -p3 output. */
+void ir__print(FILE *f, const struct ir_program *p);
+
+#endif

@@ -1,0 +1,38 @@
+/* format.h - stap's printf semantics, in user space.
+ *
+ * Used for records from the kernel and by the IR interpreter.  Formats
+ * are SystemTap's: %d %i %u %x %X %o %c %s %p %b %m %M %%, with flags
+ * '-', '+', ' ', '#', '0', width and precision (also '*'), and the length
+ * modifiers stap accepts (l, ll, h...) ignored.
+ */
+#ifndef BSTAP_FORMAT_H
+#define BSTAP_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct fmt_arg {
+	int is_str;		/* 0: long in l, 1: string in s */
+	int64_t l;
+	const char *s;
+};
+
+/* A growable output buffer. */
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+};
+
+void strbuf__init(struct strbuf *b);
+void strbuf__free(struct strbuf *b);
+void strbuf__putc(struct strbuf *b, char c);
+void strbuf__puts(struct strbuf *b, const char *s, size_t n);
+
+/* Append the formatted text to out.  Returns 0 or -EINVAL for a bad
+ * format (the translator checks formats at pass 2, so this is only for
+ * formats made at run time). */
+int format__run(struct strbuf *out, const char *fmt,
+		const struct fmt_arg *args, int nargs);
+
+#endif
