@@ -32,6 +32,19 @@
  * in the function's error state; -1 means "abort the probe": the probe
  * returns and the error is reported as stap does (ERROR: ...).  try/catch
  * lowers to on_error edges into the catch block.
+ *
+ * Refinements by the IR owner (additions only; no field changed meaning):
+ *   - ir_insn.near / ir_insn.callee, IR_ERRMSG, the dst of IR_LOOP and
+ *     IR_FOREACH (how the loop ended), IRV_NONE keys as '*' wildcards in
+ *     IR_MAP_EXISTS / IR_MAP_DELETE, key_size 4 (a u32 index 0) for the
+ *     array-shaped maps, ir__format(), ir__hist_bucket(), layout__*_of(),
+ *     struct ir_func.probe_kind.  Each is documented where it is declared.
+ *   - on_error == -1 means "propagate": out of a region the region
+ *     returns IRR_ERROR and its IR_LOOP/IR_FOREACH faults in turn; out
+ *     of a script function its IR_CALL faults in turn; out of a probe the
+ *     probe is aborted and the error reported.  The error state (message
+ *     and the "near ... at file:line:col" of the faulting insn) is one per
+ *     running probe, shared by the functions and regions it runs.
  */
 #ifndef BSTAP_IR_H
 #define BSTAP_IR_H
@@ -76,6 +89,22 @@ struct ir_val {
  *     frames of functions (there is no recursion, so each function's
  *     frame has a fixed place);
  *   - IRM_RINGBUF: the output ring buffer (records: runtime/record.h).
+ *
+ * The maps indexed by position (IRM_GLOBALS, IRM_SCRATCH and a scalar
+ * IRM_STATS) have nkeys == 0 and key_size == 4: a u32 index, always 0.
+ * IRM_SCRATCH.val_size is left 0 by layout.c: the BPF back end sizes it
+ * (it alone knows its frames and temporaries) before writing the object.
+ * IRM_RINGBUF: max_entries is the buffer size in bytes, key/val sizes 0.
+ *
+ * Histograms (IRM_STATS with hist != IRH_NONE): ir__hist_bucket() is the
+ * bucket of a value; the kernel side must compute the same.
+ *   IRH_LOG: nbuckets == 128; bucket 64 holds 0; a value v > 0 goes to
+ *     64 + (floor(log2 v) + 1), a value v < 0 to 64 - (floor(log2 -v) + 1)
+ *     (INT64_MIN to bucket 0); bucket b's label is 0 for b == 64,
+ *     2^(b-65) above and -2^(63-b) below.
+ *   IRH_LINEAR: nbuckets == (hi - lo) / step + 3; bucket 0 is underflow
+ *     (v < lo), bucket 1 + (v - lo) / step otherwise, capped at
+ *     nbuckets - 1 (overflow).
  */
 enum ir_map_kind {
 	IRM_GLOBALS,
@@ -159,6 +188,9 @@ enum ir_opcode {
 	IR_CONCAT,
 	/* dst = a =~ strtab[imm] (regex, compiled at translate time)  [long] */
 	IR_REGEX,
+	/* dst = the message of the error being handled (the catch
+	 * variable of try/catch); valid in an on_error block     [string] */
+	IR_ERRMSG,
 
 	/* locals: frame slot `slot` of the current function, or of the
 	 * region's owner for code in a region */
@@ -172,9 +204,11 @@ enum ir_opcode {
 	IR_MAP_GET,		/* dst = map[keys] or 0 / "" if absent */
 	IR_MAP_SET,		/* map[keys] = a; faults when full unless wrap */
 	IR_MAP_ADD,		/* map[keys] += a (atomic add in the kernel) */
-	IR_MAP_DELETE,		/* delete map[keys] */
+	IR_MAP_DELETE,		/* delete map[keys]; IRV_NONE keys are '*'
+				 * (delete every matching entry) */
 	IR_MAP_CLEAR,		/* delete map (every entry) */
-	IR_MAP_EXISTS,		/* dst = [keys] in map */
+	IR_MAP_EXISTS,		/* dst = [keys] in map; IRV_NONE keys are
+				 * '*' (any entry matching the others) */
 	/* statistics (scalar statistics are maps with nkeys == 0) */
 	IR_STAT_ADD,		/* map[keys] <<< a */
 	IR_STAT_GET,		/* dst = @statop(map[keys]); `statop` says which;
@@ -183,23 +217,36 @@ enum ir_opcode {
 
 	/* calls */
 	IR_CALL,		/* dst = func(args); fn = callee */
-	IR_BUILTIN,		/* dst = builtin(args); builtin = the entry */
+	IR_BUILTIN,		/* dst = builtin(args); builtin = the entry,
+				 * callee = its name as called; dst -1 for a
+				 * void built-in */
 	IR_PRINTF,		/* print format `fmt` with args */
 	IR_SPRINTF,		/* dst = sprintf(format fmt, args)      [string] */
-	IR_PRINT_HIST,		/* print the histogram of map[keys] */
+	IR_PRINT_HIST,		/* print the histogram of map[keys]; faults
+				 * "empty aggregate" if it has no value */
 	IR_EXIT,		/* exit(): set control.exit_requested */
 	IR_ERROR,		/* error(a): raise with message a (faults) */
 
 	/* outlined regions (loop bodies): see struct ir_func.region_of */
 	IR_LOOP,		/* run region `fn` until it breaks; at most imm
 				 * iterations in the kernel (0: default bound),
-				 * exceeding it faults like MAXACTION */
+				 * exceeding it faults like MAXACTION.
+				 * dst (long): how the loop ended: 0 (the
+				 * region returned IRR_BREAK, or the entries
+				 * ran out), IRR_RETURN or IRR_NEXT: the owner
+				 * then returns / leaves the probe.  A region
+				 * returning IRR_ERROR makes this insn fault
+				 * (on_error), the error state kept. */
 	IR_FOREACH,		/* for each entry of map (sorted per `sort_*`,
 				 * at most limit `a` entries when a is set):
 				 * store the keys into frame slots key_slots[],
 				 * the value into val_slot (-1: none), run
 				 * region `fn`; slice: args[i] is IRV_NONE for
-				 * '*' or a value the key must equal */
+				 * '*' or a value the key must equal, nargs
+				 * is 0 without a slice; dst: as IR_LOOP.
+				 * A sort on the value of a statistics map
+				 * sorts on sort_agg of each entry. Ties
+				 * break on the keys in order, ascending. */
 
 	/* terminators: exactly one, last in every block */
 	IR_JMP,			/* goto target */
@@ -246,6 +293,11 @@ struct ir_insn {
 	enum statop sort_agg;		/* stats arrays: sort on this */
 	struct loc loc;			/* script position, for errors and for
 					 * mapping verifier rejections back */
+	/* added by the IR owner: */
+	const char *near;		/* faulting insns: the token stap names
+					 * in "ERROR: msg near <near> at loc",
+					 * e.g. "operator '/'" */
+	const char *callee;		/* IR_BUILTIN: the name called */
 };
 
 struct ir_block {
@@ -286,6 +338,10 @@ struct ir_func {
 	struct vec slots;		/* of struct ir_slot * */
 	struct loc loc;
 	void *be;			/* BPF back end's data */
+	/* added by the IR owner: IRF_PROBE: "begin", "end", "error",
+	 * "never" for user-space probes (the first component of the
+	 * point), NULL otherwise */
+	const char *probe_kind;
 };
 
 struct ir_program {
@@ -300,6 +356,10 @@ struct ir_program {
 	int maxstringlen;		/* -D MAXSTRINGLEN, default 128 */
 	int64_t maxmapentries;		/* -D MAXMAPENTRIES, default 2048 */
 	int64_t maxaction;		/* -D MAXACTION: loop bound */
+	/* added by the IR owner: the interpreter's state that lives from
+	 * one user-space probe to the next (regex cache, tokenize()),
+	 * owned by runtime/interp.c; NULL until the first probe runs */
+	void *interp;
 };
 
 /* ---- building (ir.c) --------------------------------------------------- */
@@ -314,8 +374,24 @@ int ir__new_slot(struct ir_program *p, struct ir_func *f, enum ir_type t,
 struct ir_insn *ir__emit(struct ir_program *p, struct ir_block *b,
 			 enum ir_opcode opc);
 int ir__strtab(struct ir_program *p, const char *str);
+/* The format `fmt` with these argument types, interned (one id per
+ * distinct (fmt, types)). */
+struct ir_format *ir__format(struct ir_program *p, const char *fmt,
+			     int nargs, const enum ir_type *types);
+/* The histogram bucket of v in map m (see "Histograms" above). */
+int ir__hist_bucket(const struct ir_map *m, int64_t v);
+/* The label of bucket b (log: the bucket's low value; linear: lo +
+ * (b - 1) * step, with b == 0 labelled lo and the overflow bucket
+ * labelled lo + (b - 2) * step, as stap prints them). */
+int64_t ir__hist_label(const struct ir_map *m, int b);
 struct ir_val ir__reg(int reg);
 struct ir_val ir__imm(int64_t imm);
+/* Whether in can fault at run time (and so follows on_error): IR_BIN
+ * OP_DIV/OP_MOD, IR_REGEX (kernel side), IR_MAP_SET, IR_MAP_ADD,
+ * IR_STAT_ADD (map full), IR_STAT_GET of @min/@max/@avg/@variance (empty
+ * aggregate), IR_CALL, IR_BUILTIN, IR_PRINT_HIST, IR_ERROR, IR_LOOP,
+ * IR_FOREACH.  on_error is -1 on every other instruction. */
+bool ir__may_fault(const struct ir_insn *in);
 /* The last instruction of b, if it is a terminator; NULL otherwise. */
 struct ir_insn *ir__terminator(const struct ir_block *b);
 
@@ -323,10 +399,16 @@ struct ir_insn *ir__terminator(const struct ir_block *b);
 
 /* layout.c: maps, key/value layouts, globals offsets, formats. */
 int layout__program(struct session *s, struct ir_program *p);
+/* The IRM_ARRAY / IRM_STATS map of a global, or its IRM_GLOBALS place;
+ * NULL if layout did not place it. */
+struct ir_map *layout__map_of(const struct ir_program *p,
+			      const struct vardecl *decl);
+struct ir_global *layout__global_of(const struct ir_program *p,
+				    const struct vardecl *decl);
 /* lower.c: AST -> IR for every derived probe and used function.
  * Precondition: pass 2 succeeded (types are known). */
 int lower__program(struct session *s, struct ir_program *p);
-/* verify.c: IR well-formedness (every block ends in one terminator,
+/* irverify.c: IR well-formedness (every block ends in one terminator,
  * every vreg has a type and is used with it). */
 int ir__check(struct session *s, struct ir_program *p);
 /* print: -p3 output. */

@@ -1,4 +1,563 @@
-/* run.c - placeholder. */
+/* run.c - pass 5: load the object, run begin probes, attach, consume
+ * output until the script ends, run end (or error) probes, print the
+ * unread globals, detach.  Also bstap --run OBJECT.
+ *
+ * The run ends on: exit() (a REC_EXIT record or control.exit_requested),
+ * an error in a probe (stap's MAXERRORS=0: the first one), SIGINT,
+ * SIGTERM or SIGHUP, the -c command exiting, or -T SECS passing.  Then
+ * the kernel probes are told to stop (control.exit_requested), detached,
+ * the ring buffer is drained, and end probes run (error probes instead
+ * after an error).  Exit code: 0, or 1 after an error.
+ *
+ * Signals are taken through a signalfd, so the loop is one poll() over
+ * the ring buffer's epoll fd and the signals.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "attach.h"
+#include "display.h"
+#include "interp.h"
+#include "loader.h"
+#include "object.h"
+#include "output.h"
 #include "passes.h"
-int pass5__run(struct session *s) { diag__plain(s, "pass 5 (run) is not implemented yet"); return 1; }
-int run__object(struct session *s, const char *path) { (void)path; diag__plain(s, "--run is not implemented yet"); return 1; }
+#include "provider.h"
+#include "session.h"
+
+/* The interpreter (runtime/interp.c) is written by the IR engineer; weak
+ * so that the runtime links while it is not in the build yet. */
+#pragma weak interp__probe
+#pragma weak interp__init_globals
+#pragma weak interp_error__print
+
+#define POLL_MS 100
+
+struct run {
+	struct session *s;
+	struct ir_program *ir;
+	struct bstap_object *obj;
+	struct loaded ld;
+	struct output out;
+	struct links links;
+	sigset_t oldmask;
+	int sigfd;
+	pid_t child;		/* -c */
+	int child_go;		/* write end of the child's release pipe */
+	bool child_exited;
+	int errors;
+	int64_t skipped;
+};
+
+/* ---- the control block in the globals map ---- */
+
+static int control_rw(struct run *r, size_t off, int64_t *val, bool write)
+{
+	struct ir_map *gm = r->ir->globals_map;
+	uint32_t zero = 0;
+	unsigned char *v;
+	size_t sz;
+	int err = 0;
+
+	if (!gm || gm->fd < 0)
+		return -ENOENT;
+	sz = gm->val_size > (int)sizeof(struct ir_control)
+		? gm->val_size : sizeof(struct ir_control);
+	v = calloc(1, sz + 8);
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(gm->fd, &zero, v)) {
+		err = -errno;
+	} else if (write) {
+		memcpy(v + off, val, 8);
+		if (bpf_map_update_elem(gm->fd, &zero, v, BPF_ANY))
+			err = -errno;
+	} else {
+		memcpy(val, v + off, 8);
+	}
+	free(v);
+	return err;
+}
+
+static bool exit_requested(struct run *r)
+{
+	int64_t v = 0;
+
+	control_rw(r, offsetof(struct ir_control, exit_requested), &v, false);
+	return v != 0;
+}
+
+static void request_exit(struct run *r)
+{
+	int64_t one = 1;
+
+	control_rw(r, offsetof(struct ir_control, exit_requested), &one, true);
+}
+
+/* gettimeofday_*() in the kernel: ktime_get_ns() + this offset. */
+static void store_boot_offset(struct run *r)
+{
+	struct timespec rt, mono;
+	int64_t off;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	off = (rt.tv_sec - mono.tv_sec) * 1000000000LL +
+	      (rt.tv_nsec - mono.tv_nsec);
+	control_rw(r, offsetof(struct ir_control, reserved), &off, true);
+}
+
+/* ---- user-space probes ---- */
+
+static int cmp_probe_order(const void *a, const void *b)
+{
+	const struct ir_func *x = *(struct ir_func *const *)a;
+	const struct ir_func *y = *(struct ir_func *const *)b;
+	int64_t ox = x->probe ? x->probe->order : 0;
+	int64_t oy = y->probe ? y->probe->order : 0;
+
+	if (ox != oy)
+		return ox < oy ? -1 : 1;
+	return (x->probe ? x->probe->id : x->id) -
+	       (y->probe ? y->probe->id : y->id);
+}
+
+/* The user-space probes of one kind ("begin", "end", "error"), in the
+ * order of their begin(N)/end(N) sequence, then of the script. */
+static int user_probes(struct run *r, const char *kind,
+		       struct ir_func ***out)
+{
+	struct ir_func **v = calloc(r->ir->funcs.n + 1, sizeof(*v));
+	int n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	vec_foreach(i, &r->ir->funcs) {
+		struct ir_func *f = vec_at(&r->ir->funcs, i);
+
+		if (f->kind == IRF_PROBE && f->user_space && f->probe_kind &&
+		    !strcmp(f->probe_kind, kind))
+			v[n++] = f;
+	}
+	qsort(v, n, sizeof(*v), cmp_probe_order);
+	*out = v;
+	return n;
+}
+
+/* Run the probes of one kind; begin probes stop at exit() or an error. */
+static int run_user_probes(struct run *r, const char *kind)
+{
+	struct ir_func **v;
+	int n = user_probes(r, kind, &v);
+
+	if (n < 0)
+		return n;
+	if (n > 0 && !interp__probe) {
+		diag__plain(r->s, "%s probes need the IR interpreter, which "
+			    "is not in this build yet", kind);
+		r->errors++;
+		free(v);
+		return -ENOSYS;
+	}
+	for (int i = 0; i < n; i++) {
+		struct interp_error err;
+		int rc;
+
+		if (!strcmp(kind, "begin") && (exit_requested(r) || r->errors))
+			break;
+		memset(&err, 0, sizeof(err));
+		rc = interp__probe(r->ir, v[i], r->s->out, &err);
+		fflush(r->s->out);
+		if (rc != INTERP_OK) {
+			if (interp_error__print)
+				interp_error__print(&err, r->s->err);
+			else
+				fprintf(r->s->err, "ERROR: %s\n", err.msg);
+			r->errors++;
+			if (!strcmp(kind, "begin"))
+				break;
+		}
+	}
+	free(v);
+	return 0;
+}
+
+/* ---- -c CMD ---- */
+
+/* Fork the command now, held until release_child(): the probes are
+ * attached before it runs its first instruction. */
+static int spawn_child(struct run *r)
+{
+	int go[2];
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC)) {
+		diag__plain(r->s, "-c: %s", strerror(errno));
+		return -errno;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		diag__plain(r->s, "-c: cannot fork: %s", strerror(errno));
+		close(go[0]);
+		close(go[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		char c;
+
+		sigprocmask(SIG_SETMASK, &r->oldmask, NULL);
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);	/* bstap gave up before the start */
+		execl("/bin/sh", "sh", "-c", r->s->cmd, (char *)NULL);
+		fprintf(stderr, "bstap: -c: cannot run /bin/sh: %s\n",
+			strerror(errno));
+		_exit(127);
+	}
+	close(go[0]);
+	r->child = pid;
+	r->child_go = go[1];
+	r->s->target_pid = pid;
+	return 0;
+}
+
+static void release_child(struct run *r)
+{
+	if (r->child_go < 0)
+		return;
+	if (write(r->child_go, "g", 1) != 1)
+		diag__plain(r->s, "-c: cannot start the command: %s",
+			    strerror(errno));
+	close(r->child_go);
+	r->child_go = -1;
+}
+
+static void reap_child(struct run *r, bool kill_it)
+{
+	int status;
+
+	if (r->child <= 0 || r->child_exited)
+		return;
+	if (r->child_go >= 0) {		/* never released: it exits 127 */
+		close(r->child_go);
+		r->child_go = -1;
+	} else if (kill_it) {
+		kill(r->child, SIGTERM);
+	}
+	if (waitpid(r->child, &status, 0) == r->child)
+		r->child_exited = true;
+}
+
+/* ---- attaching ---- */
+
+static const char *provider_name(const struct derived_probe *dp)
+{
+	const struct ppcomp *c;
+
+	if (dp->prov && dp->prov->name)
+		return dp->prov->name;
+	c = dp->point && dp->point->comps.n ? vec_at(&dp->point->comps, 0)
+					     : NULL;
+	return c ? c->name : "?";
+}
+
+static int attach_all(struct run *r)
+{
+	if (!r->obj || !r->ld.obj)
+		return 0;
+	vec_foreach(i, &r->obj->progs) {
+		struct bpf_probe_prog *pp = vec_at(&r->obj->progs, i);
+		struct attach_req req = {
+			.s = r->s, .dp = pp->dp, .target = r->s->target_pid,
+			.links = &r->links,
+		};
+		attach_fn fn;
+		int err;
+
+		if (!pp->dp)
+			continue;
+		req.point = probe_point__str(r->s, pp->dp->point);
+		req.prog = bpf_object__find_program_by_name(r->ld.obj,
+							    pp->prog_name);
+		fn = attach__lookup(provider_name(pp->dp));
+		if (!req.prog || !fn) {
+			diag__plain(r->s, "probe %s: attaching '%s' probes is "
+				    "not supported", req.point,
+				    provider_name(pp->dp));
+			return -ENOTSUP;
+		}
+		err = fn(&req);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- the main loop ---- */
+
+static int setup_signals(struct run *r)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, &r->oldmask))
+		return -errno;
+	r->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return r->sigfd < 0 ? -errno : 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+/* Read pending signals; true when the run should end. */
+static bool handle_signals(struct run *r)
+{
+	struct signalfd_siginfo si;
+	bool stop = false;
+	int status;
+
+	while (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGCHLD) {
+			stop = true;
+			continue;
+		}
+		if (r->child > 0 && !r->child_exited &&
+		    waitpid(r->child, &status, WNOHANG) == r->child) {
+			r->child_exited = true;
+			stop = true;
+		}
+	}
+	return stop;
+}
+
+static void event_loop(struct run *r)
+{
+	int64_t deadline = r->s->timeout_secs > 0
+		? now_ms() + r->s->timeout_secs * 1000 : 0;
+
+	for (;;) {
+		struct pollfd fds[2] = {
+			{ .fd = r->sigfd, .events = POLLIN },
+			{ .fd = output__fd(&r->out), .events = POLLIN },
+		};
+		int timeout = POLL_MS;
+
+		if (deadline) {
+			int64_t left = deadline - now_ms();
+
+			if (left <= 0)
+				break;
+			if (left < timeout)
+				timeout = left;
+		}
+		poll(fds, fds[1].fd >= 0 ? 2 : 1, timeout);
+		output__drain(&r->out);
+		if (r->out.errors || r->out.exit_seen)
+			break;
+		if (handle_signals(r))
+			break;
+		if (exit_requested(r))
+			break;
+	}
+}
+
+/* ---- the whole run ---- */
+
+static void finish(struct run *r)
+{
+	int64_t skipped = 0;
+
+	request_exit(r);
+	links__destroy(&r->links);
+	output__drain(&r->out);
+	r->errors += r->out.errors;
+	r->out.errors = 0;
+	if (r->errors) {
+		run_user_probes(r, "error");
+	} else {
+		run_user_probes(r, "end");
+		output__drain(&r->out);
+		if (!r->errors && display__globals(r->s, r->ir, r->s->out))
+			diag__plain(r->s, "cannot read the globals to print "
+				    "them");
+	}
+	output__drain(&r->out);
+	fflush(r->s->out);
+	control_rw(r, offsetof(struct ir_control, skipped), &skipped, false);
+	r->skipped = skipped;
+}
+
+static int open_output(struct session *s)
+{
+	FILE *f;
+
+	if (!s->output_file)
+		return 0;
+	f = fopen(s->output_file, "w");
+	if (!f) {
+		diag__plain(s, "cannot open the output file '%s': %s",
+			    s->output_file, strerror(errno));
+		return -errno;
+	}
+	s->out = f;
+	return 0;
+}
+
+static int load(struct run *r)
+{
+	if (r->obj && r->obj->elf)
+		return loader__load(r->s, r->obj->elf, r->obj->elf_size,
+				    r->ir, r->obj, &r->ld);
+	return loader__create_maps(r->s, r->ir, &r->ld);
+}
+
+static int run_script(struct run *r)
+{
+	int err;
+
+	if (load(r))
+		return -EINVAL;
+	if (interp__init_globals && interp__init_globals(r->ir))
+		return -EINVAL;
+	store_boot_offset(r);
+	if (output__init(&r->out, r->s, r->ir))
+		return -EINVAL;
+	if (setup_signals(r)) {
+		diag__plain(r->s, "cannot set up signal handling: %s",
+			    strerror(errno));
+		return -EINVAL;
+	}
+	if (r->s->cmd && spawn_child(r))
+		return -EINVAL;
+	err = run_user_probes(r, "begin");
+	if (err == -ENOSYS)
+		return err;
+	if (!r->errors && !exit_requested(r)) {
+		err = attach_all(r);
+		if (err) {
+			links__destroy(&r->links);
+			return err;
+		}
+		release_child(r);
+		event_loop(r);
+	}
+	finish(r);
+	return 0;
+}
+
+static int report(struct run *r, int err)
+{
+	if (r->errors || r->skipped)
+		fprintf(r->s->err, "WARNING: Number of errors: %d, skipped "
+			"probes: %lld\n", r->errors, (long long)r->skipped);
+	if (err || r->errors) {
+		fprintf(r->s->err, "Pass 5: run failed.  [man error::pass5]\n");
+		return 1;
+	}
+	return 0;
+}
+
+int pass5__run(struct session *s)
+{
+	struct run r = {
+		.s = s, .obj = s->object, .sigfd = -1, .child_go = -1,
+	};
+	int err, rc;
+
+	r.ir = r.obj ? r.obj->ir : s->ir;
+	if (!r.ir) {
+		diag__plain(s, "pass 5: no translated program to run");
+		return 1;
+	}
+	loader__setup_libbpf(s);
+	if (open_output(s))
+		return 1;
+	err = run_script(&r);
+	reap_child(&r, true);
+	output__free(&r.out);
+	links__destroy(&r.links);
+	loader__unload(&r.ld);
+	if (r.sigfd >= 0) {
+		close(r.sigfd);
+		sigprocmask(SIG_SETMASK, &r.oldmask, NULL);
+	}
+	rc = report(&r, err);
+	fflush(s->out);
+	return rc;
+}
+
+/* ---- bstap --run OBJECT ---- */
+
+static void *read_file(struct session *s, const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f) {
+		diag__plain(s, "cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
+	    fseek(f, 0, SEEK_SET) == 0) {
+		buf = malloc(n);
+		if (buf && fread(buf, 1, n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		}
+		*size = n;
+	}
+	if (!buf)
+		diag__plain(s, "cannot read '%s'", path);
+	fclose(f);
+	return buf;
+}
+
+/* A saved object needs the IR of its user-space probes, its formats, map
+ * layouts and probe points to run; the ELF does not carry them yet (a
+ * ".bstap" metadata section is planned), so --run checks that the object
+ * loads and says what is missing. */
+int run__object(struct session *s, const char *path)
+{
+	struct loaded ld;
+	size_t size = 0;
+	void *elf;
+	int err;
+
+	loader__setup_libbpf(s);
+	elf = read_file(s, path, &size);
+	if (!elf)
+		return 1;
+	err = loader__load(s, elf, size, NULL, NULL, &ld);
+	if (!err) {
+		loader__unload(&ld);
+		diag__plain(s, "%s: the object loads, but saved objects carry "
+			    "no .bstap metadata section yet (output formats, "
+			    "probe points, begin/end probes): --run is not "
+			    "supported yet; run the script itself", path);
+	}
+	free(elf);
+	return 1;
+}

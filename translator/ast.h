@@ -328,4 +328,45 @@ struct stmt *stmt__new(struct session *s, enum stmt_kind kind,
 		       const struct loc *loc);
 char *probe_point__str(struct session *s, const struct probe_point *pp);
 
+/* ---- added by the printer engineer: shorthand constructors (ast.c) and
+ * the probe point writer (print.c).  All take the session for its arena;
+ * loc may be NULL. ---- */
+#include <stdio.h>
+
+/* Write pp canonically: comp('.'comp)* ['?'] ['!'] [" if (" cond ")"] */
+void probe_point__print(FILE *f, const struct probe_point *pp);
+/* Write s as a quoted, escaped string literal that re-lexes to s. */
+void print__string(FILE *f, const char *s);
+
+struct expr *expr__num(struct session *s, int64_t v, const struct loc *loc);
+struct expr *expr__str(struct session *s, const char *str,
+		       const struct loc *loc);
+struct expr *expr__sym(struct session *s, const char *name,
+		       const struct loc *loc);
+/* op: OP_NEG, OP_PLUS, OP_NOT, OP_BNOT, OP_ADDR */
+struct expr *expr__unary(struct session *s, enum op op, struct expr *a,
+			 const struct loc *loc);
+/* Picks the kind from op: EX_LOGICAL (&& ||), EX_COMPARE (< <= ... !=),
+ * EX_REGEX (=~ !~), otherwise EX_BINARY (arithmetic, bitwise, '.'). */
+struct expr *expr__binary(struct session *s, enum op op, struct expr *a,
+			  struct expr *b, const struct loc *loc);
+/* cond ? a : b  (stored as e->a, e->b, e->c) */
+struct expr *expr__ternary(struct session *s, struct expr *cond,
+			   struct expr *a, struct expr *b,
+			   const struct loc *loc);
+/* op: OP_ASSIGN, OP_STATACC, or the binary op of a compound assignment */
+struct expr *expr__assign(struct session *s, enum op op, struct expr *lhs,
+			  struct expr *rhs, const struct loc *loc);
+/* op: OP_INC or OP_DEC */
+struct expr *expr__incdec(struct session *s, enum op op, struct expr *a,
+			  bool postfix, const struct loc *loc);
+/* name(...): push the arguments on e->args */
+struct expr *expr__call(struct session *s, const char *name,
+			const struct loc *loc);
+/* ST_EXPR; loc NULL = the expression's location */
+struct stmt *stmt__expr(struct session *s, struct expr *e,
+			const struct loc *loc);
+struct stmt *stmt__block(struct session *s, const struct loc *loc);
+/* ---- end of the printer engineer's additions ---- */
+
 #endif

@@ -58,6 +58,11 @@ struct session {
 	void *ir;			/* pass 3 */
 	void *object;			/* pass 4 */
 	FILE *out;			/* script output (-o or stdout) */
+
+	/* pass 1: preprocessor state shared by every file parsed in this
+	 * session (macros of the tapsets' .stpm files, the kernel config,
+	 * lexed script arguments); private to preproc.c */
+	struct preproc_state *pp;
 };
 
 void session__init(struct session *s);

@@ -26,6 +26,22 @@ static long long now_ns(clockid_t c)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+static volatile sig_atomic_t child_pgrp;
+
+/* If the harness is interrupted, take the measured command down with us:
+ * it runs in its own process group, so it would not see the terminal's
+ * signal. */
+static void forward(int sig)
+{
+	if (child_pgrp > 0) {
+		kill(-child_pgrp, SIGINT);
+		usleep(300000);
+		kill(-child_pgrp, SIGKILL);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static void redirect(const char *path, int fd)
 {
 	int f = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -68,6 +84,10 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 	setpgid(pid, pid);
+	child_pgrp = pid;
+	signal(SIGINT, forward);
+	signal(SIGTERM, forward);
+	signal(SIGHUP, forward);
 	int status = 0, timed_out = 0;
 	long long deadline = t0 + (long long)(limit * 1e9);
 	for (;;) {

@@ -1,0 +1,373 @@
+/* elf.c - the libbpf-compatible ELF object.
+ *
+ * Sections:
+ *   perf_event      every probe program, one global FUNC symbol each
+ *                   (libbpf matches "perf_event" exactly, so the probes
+ *                   share the section and are told apart by symbol)
+ *   .relperf_event  R_BPF_64_64 against map symbols for each map load
+ *   .maps           one zeroed struct per map, described by BTF:
+ *                     struct { int (*type)[T]; int (*key_size)[K];
+ *                              int (*value_size)[V];
+ *                              int (*max_entries)[N]; } name;
+ *                   (the __uint() convention libbpf reads)
+ *   license         "GPL"
+ *   .BTF            built with libbpf's BTF writer
+ *   .symtab, .strtab
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+
+#include "bpf.h"
+#include "lir.h"
+#include "session.h"
+
+#ifndef EM_BPF
+#define EM_BPF 247
+#endif
+#define R_BPF_64_64 1
+
+enum { MEMBERS_MAX = 4 };
+
+struct map_def {
+	const char *names[MEMBERS_MAX];
+	uint32_t vals[MEMBERS_MAX];
+	int n;
+};
+
+static void map_def_of(const struct ir_map *m, struct map_def *d)
+{
+	uint32_t type;
+
+	switch (m->kind) {
+	case IRM_GLOBALS:
+		type = BPF_MAP_TYPE_ARRAY;
+		break;
+	case IRM_ARRAY:
+		type = m->wrap ? BPF_MAP_TYPE_LRU_HASH : BPF_MAP_TYPE_HASH;
+		break;
+	case IRM_STATS:
+		type = m->nkeys ? (m->wrap ? BPF_MAP_TYPE_LRU_PERCPU_HASH :
+				   BPF_MAP_TYPE_PERCPU_HASH) :
+			BPF_MAP_TYPE_PERCPU_ARRAY;
+		break;
+	case IRM_SCRATCH:
+		type = BPF_MAP_TYPE_PERCPU_ARRAY;
+		break;
+	default:
+		type = BPF_MAP_TYPE_RINGBUF;
+		break;
+	}
+	d->n = 0;
+	d->names[d->n] = "type";
+	d->vals[d->n++] = type;
+	if (m->kind != IRM_RINGBUF) {
+		d->names[d->n] = "key_size";
+		d->vals[d->n++] = m->key_size > 0 ? m->key_size : 4;
+		d->names[d->n] = "value_size";
+		d->vals[d->n++] = m->val_size > 0 ? m->val_size : 8;
+	}
+	d->names[d->n] = "max_entries";
+	d->vals[d->n++] = m->max_entries > 0 ? (uint32_t)m->max_entries : 1;
+}
+
+/* BTF for the .maps section; returns the raw bytes (malloc'ed). */
+static void *build_btf(struct cg *cg, size_t *size)
+{
+	struct btf *btf = btf__new_empty();
+	struct ir_program *p = cg->p;
+	int int_id, *var_ids, *sizes, sec;
+	const void *raw;
+	uint32_t rawsz;
+	void *copy = NULL;
+	int off = 0;
+
+	if (!btf)
+		return NULL;
+	int_id = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	var_ids = calloc(p->maps.n + 1, sizeof(int));
+	sizes = calloc(p->maps.n + 1, sizeof(int));
+	vec_foreach(i, &p->maps) {
+		struct ir_map *m = vec_at(&p->maps, i);
+		struct map_def d;
+		int ptrs[MEMBERS_MAX], st;
+
+		map_def_of(m, &d);
+		for (int k = 0; k < d.n; k++) {
+			int arr = btf__add_array(btf, int_id, int_id,
+						 d.vals[k]);
+
+			ptrs[k] = btf__add_ptr(btf, arr);
+		}
+		st = btf__add_struct(btf, NULL, 8 * d.n);
+		for (int k = 0; k < d.n; k++)
+			btf__add_field(btf, d.names[k], ptrs[k], 64 * k, 0);
+		var_ids[i] = btf__add_var(btf, m->name,
+					  BTF_VAR_GLOBAL_ALLOCATED, st);
+		sizes[i] = 8 * d.n;
+	}
+	sec = btf__add_datasec(btf, ".maps", 0);
+	vec_foreach(i, &p->maps) {
+		btf__add_datasec_var_info(btf, var_ids[i], off, sizes[i]);
+		off += sizes[i];
+	}
+	/* the datasec's size: patched through the type */
+	{
+		struct btf_type *t = (struct btf_type *)btf__type_by_id(btf,
+									sec);
+
+		if (t)
+			t->size = off;
+	}
+	raw = btf__raw_data(btf, &rawsz);
+	if (raw) {
+		copy = malloc(rawsz);
+		memcpy(copy, raw, rawsz);
+		*size = rawsz;
+	}
+	btf__free(btf);
+	free(var_ids);
+	free(sizes);
+	return copy;
+}
+
+struct strtab {
+	char *buf;
+	size_t len, cap;
+};
+
+static size_t str_add(struct strtab *t, const char *s)
+{
+	size_t n = strlen(s) + 1, at = t->len;
+
+	if (t->len + n > t->cap) {
+		t->cap = (t->len + n) * 2 + 64;
+		t->buf = realloc(t->buf, t->cap);
+	}
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	return at;
+}
+
+static Elf_Scn *new_scn(Elf *e, struct strtab *shstr, const char *name,
+			uint32_t type, uint64_t flags, void *data,
+			size_t size, size_t align, size_t entsize)
+{
+	Elf_Scn *scn = elf_newscn(e);
+	Elf_Data *dd = elf_newdata(scn);
+	GElf_Shdr sh;
+
+	dd->d_buf = data;
+	dd->d_size = size;
+	dd->d_align = align;
+	dd->d_type = ELF_T_BYTE;
+	gelf_getshdr(scn, &sh);
+	sh.sh_name = str_add(shstr, name);
+	sh.sh_type = type;
+	sh.sh_flags = flags;
+	sh.sh_addralign = align;
+	sh.sh_entsize = entsize;
+	gelf_update_shdr(scn, &sh);
+	return scn;
+}
+
+int elf__write(struct cg *cg, struct bstap_object *o)
+{
+	struct ir_program *p = cg->p;
+	struct strtab shstr = { 0 }, sym = { 0 };
+	int nprogs = o->progs.n, nmaps = p->maps.n, total = 0, at = 0;
+	struct bpf_insn *text;
+	Elf64_Sym *syms;
+	Elf64_Rel *rels;
+	int nrels = 0, nsyms = 0, fd, rc = -EIO;
+	size_t btf_size = 0, maps_size = 0, *map_off;
+	void *btf_data, *maps_data = NULL;
+	static char license[] = "GPL";
+	Elf *e;
+	Elf64_Ehdr *eh;
+	Elf_Scn *s_text, *s_rel, *s_maps, *s_lic, *s_btf, *s_sym, *s_str;
+	int i_text, i_maps, i_lic;
+	off_t len;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EIO;
+	vec_foreach(i, &o->progs) {
+		struct bpf_probe_prog *bp = vec_at(&o->progs, i);
+
+		total += bp->ninsns;
+		nrels += bp->relocs.n;
+	}
+	text = calloc(total + 1, sizeof(*text));
+	rels = calloc(nrels + 1, sizeof(*rels));
+	syms = calloc(1 + nprogs + nmaps + 1, sizeof(*syms));
+	map_off = calloc(nmaps + 1, sizeof(size_t));
+	str_add(&shstr, "");
+	str_add(&sym, "");
+	btf_data = build_btf(cg, &btf_size);
+	if (!btf_data) {
+		diag__plain(cg->s, "cannot build the BTF of the maps");
+		goto out;
+	}
+	vec_foreach(i, &p->maps) {
+		struct map_def d;
+
+		map_def_of(vec_at(&p->maps, i), &d);
+		map_off[i] = maps_size;
+		maps_size += 8 * d.n;
+	}
+	maps_data = calloc(1, maps_size + 8);
+
+	fd = memfd_create("bstap-object", 0);
+	if (fd < 0)
+		goto out;
+	e = elf_begin(fd, ELF_C_WRITE, NULL);
+	eh = elf64_newehdr(e);
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_type = ET_REL;
+	eh->e_machine = EM_BPF;
+	eh->e_version = EV_CURRENT;
+
+	/* section indexes follow creation order, starting at 1 */
+	s_text = new_scn(e, &shstr, "perf_event", SHT_PROGBITS,
+			 SHF_ALLOC | SHF_EXECINSTR, text,
+			 sizeof(*text) * total, 8, 0);
+	i_text = elf_ndxscn(s_text);
+	s_rel = new_scn(e, &shstr, ".relperf_event", SHT_REL, 0, rels,
+			sizeof(*rels) * nrels, 8, sizeof(Elf64_Rel));
+	s_maps = new_scn(e, &shstr, ".maps", SHT_PROGBITS,
+			 SHF_ALLOC | SHF_WRITE, maps_data, maps_size, 8, 0);
+	i_maps = elf_ndxscn(s_maps);
+	s_lic = new_scn(e, &shstr, "license", SHT_PROGBITS,
+			SHF_ALLOC | SHF_WRITE, license, sizeof(license), 1, 0);
+	i_lic = elf_ndxscn(s_lic);
+	s_btf = new_scn(e, &shstr, ".BTF", SHT_PROGBITS, 0, btf_data,
+			btf_size, 4, 0);
+	(void)s_btf;
+
+	/* symbols: null, then globals (programs, maps, _license) */
+	nsyms = 1;
+	vec_foreach(i, &o->progs) {
+		struct bpf_probe_prog *bp = vec_at(&o->progs, i);
+
+		memcpy(text + at, bp->insns, sizeof(*text) * bp->ninsns);
+		syms[nsyms].st_name = str_add(&sym, bp->prog_name);
+		syms[nsyms].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC);
+		syms[nsyms].st_shndx = i_text;
+		syms[nsyms].st_value = (uint64_t)at * sizeof(*text);
+		syms[nsyms].st_size = (uint64_t)bp->ninsns * sizeof(*text);
+		nsyms++;
+		at += bp->ninsns;
+	}
+	vec_foreach(i, &p->maps) {
+		struct ir_map *m = vec_at(&p->maps, i);
+		struct map_def d;
+
+		map_def_of(m, &d);
+		syms[nsyms].st_name = str_add(&sym, m->name);
+		syms[nsyms].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT);
+		syms[nsyms].st_shndx = i_maps;
+		syms[nsyms].st_value = map_off[i];
+		syms[nsyms].st_size = 8 * d.n;
+		nsyms++;
+	}
+	syms[nsyms].st_name = str_add(&sym, "_license");
+	syms[nsyms].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT);
+	syms[nsyms].st_shndx = i_lic;
+	syms[nsyms].st_size = sizeof(license);
+	nsyms++;
+
+	/* relocations: R_BPF_64_64 at each map load, against the map */
+	nrels = 0;
+	at = 0;
+	vec_foreach(i, &o->progs) {
+		struct bpf_probe_prog *bp = vec_at(&o->progs, i);
+
+		vec_foreach(k, &bp->relocs) {
+			struct bpf_map_reloc *r = vec_at(&bp->relocs, k);
+			int symi = 1 + nprogs;
+
+			vec_foreach(mi, &p->maps)
+				if (vec_at(&p->maps, mi) == r->map)
+					symi = 1 + nprogs + mi;
+			rels[nrels].r_offset = (uint64_t)(at + r->insn) *
+					       sizeof(*text);
+			rels[nrels].r_info = ELF64_R_INFO(symi, R_BPF_64_64);
+			nrels++;
+		}
+		at += bp->ninsns;
+	}
+
+	s_sym = new_scn(e, &shstr, ".symtab", SHT_SYMTAB, 0, syms,
+			sizeof(*syms) * nsyms, 8, sizeof(Elf64_Sym));
+	s_str = new_scn(e, &shstr, ".strtab", SHT_STRTAB, 0, NULL, 0, 1, 0);
+	{
+		GElf_Shdr sh;
+
+		gelf_getshdr(s_sym, &sh);
+		sh.sh_link = elf_ndxscn(s_str);
+		sh.sh_info = 1;		/* first global */
+		gelf_update_shdr(s_sym, &sh);
+		gelf_getshdr(s_rel, &sh);
+		sh.sh_link = elf_ndxscn(s_sym);
+		sh.sh_info = i_text;
+		gelf_update_shdr(s_rel, &sh);
+	}
+	{
+		Elf_Scn *s_shstr;
+		Elf_Data *dd;
+		size_t shstr_name = str_add(&shstr, ".shstrtab");
+
+		s_shstr = new_scn(e, &shstr, "", SHT_STRTAB, 0, NULL, 0, 1, 0);
+		{
+			GElf_Shdr sh;
+
+			gelf_getshdr(s_shstr, &sh);
+			sh.sh_name = shstr_name;
+			gelf_update_shdr(s_shstr, &sh);
+		}
+		eh->e_shstrndx = elf_ndxscn(s_shstr);
+		dd = elf_getdata(s_shstr, NULL);
+		dd->d_buf = shstr.buf;
+		dd->d_size = shstr.len;
+		dd = elf_getdata(s_str, NULL);
+		dd->d_buf = sym.buf;
+		dd->d_size = sym.len;
+	}
+	if (elf_update(e, ELF_C_WRITE) < 0) {
+		diag__plain(cg->s, "cannot write the BPF object: %s",
+			    elf_errmsg(-1));
+		elf_end(e);
+		close(fd);
+		goto out;
+	}
+	elf_end(e);
+	len = lseek(fd, 0, SEEK_END);
+	o->elf = malloc(len);
+	o->elf_size = len;
+	if (pread(fd, o->elf, len, 0) != len) {
+		free(o->elf);
+		o->elf = NULL;
+		close(fd);
+		goto out;
+	}
+	close(fd);
+	rc = 0;
+out:
+	free(text);
+	free(rels);
+	free(syms);
+	free(map_off);
+	free(btf_data);
+	free(maps_data);
+	free(shstr.buf);
+	free(sym.buf);
+	return rc;
+}

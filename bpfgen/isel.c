@@ -1,0 +1,1759 @@
+/* isel.c - instruction selection: IR -> LIR.
+ *
+ * Every sequence is written so that the verifier accepts it by
+ * construction: map lookups are null-checked before any use, every
+ * variable offset into a map value is clamped first, ring-buffer records
+ * are submitted on every path.  The comment above each sequence gives
+ * its pseudo-C.
+ *
+ * Data model (see ir.h):
+ *   G  = the IRM_GLOBALS value (struct ir_control, then the globals);
+ *   S  = this CPU's IRM_SCRATCH value: a zero area never written
+ *        (cg->zeros_off), then per function: string slots of its string
+ *        vregs, key buffers of its map operations, its frame;
+ *   a long vreg is a LIR vreg; a string vreg is a MAXSTRINGLEN buffer
+ *   at a fixed offset in S.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "bpf.h"
+#include "lir.h"
+#include "record.h"
+#include "session.h"
+
+struct errstub {
+	const char *msg;
+	int label;
+};
+
+struct isel {
+	struct cg *cg;
+	struct cg_prog *cp;
+	struct ir_program *p;
+	struct ir_func *f;
+	struct lir_func *lf;
+	int msl;			/* MAXSTRINGLEN */
+	int *lreg;			/* IR long vreg -> LIR vreg */
+	int *soff;			/* IR string vreg -> offset in S */
+	int *nuses;			/* IR vreg -> number of uses */
+	int *nsinks;			/* uses where a string can be written
+					 * in place (printf arg, key column) */
+	struct ir_insn **def;		/* IR vreg -> its only def, or NULL */
+	bool *deferred;			/* string defs emitted at their use */
+	int *slot_reg;			/* promoted long slot -> LIR vreg */
+	int *slot_off;			/* string or frame slot -> off in S */
+	int *blabel;			/* IR block -> label */
+	int G, S;			/* LIR vregs, S == LIR_NONE if unused */
+	int lbl_ret0;			/* r0 = 0; exit */
+	struct ir_insn *cur;
+	struct loc loc;
+	int stack;			/* bytes of stack isel uses */
+	struct errstub *stubs;
+	int nstubs;
+	int err;
+};
+
+/* ---- emitting LIR ------------------------------------------------------ */
+
+static struct lir *put(struct isel *is, enum lir_kind kind)
+{
+	struct lir_func *lf = is->lf;
+	struct lir *l;
+
+	if (lf->n == lf->cap) {
+		int cap = lf->cap ? lf->cap * 2 : 64;
+		struct lir *v = arena__alloc(&is->cg->s->arena,
+					     sizeof(*v) * cap);
+
+		if (lf->n)
+			memcpy(v, lf->v, sizeof(*v) * lf->n);
+		lf->v = v;
+		lf->cap = cap;
+	}
+	l = &lf->v[lf->n++];
+	memset(l, 0, sizeof(*l));
+	l->kind = kind;
+	l->dst = l->src = LIR_NONE;
+	l->target = -1;
+	l->loc = is->loc;
+	return l;
+}
+
+static int vreg(struct isel *is)
+{
+	return is->lf->nregs++;
+}
+
+static int label(struct isel *is)
+{
+	return is->lf->nlabels++;
+}
+
+static void op_rr(struct isel *is, int op, int dst, int src)
+{
+	struct lir *l = put(is, LK_OP);
+
+	l->code = BPF_ALU64 | op | BPF_X;
+	l->dst = dst;
+	l->src = src;
+}
+
+static void op_ri(struct isel *is, int op, int dst, int64_t imm)
+{
+	struct lir *l = put(is, LK_OP);
+
+	l->code = BPF_ALU64 | op | BPF_K;
+	l->dst = dst;
+	l->imm = imm;
+}
+
+static bool fits32(int64_t v)
+{
+	return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+static void mov(struct isel *is, int dst, int src)
+{
+	if (dst != src)
+		op_rr(is, BPF_MOV, dst, src);
+}
+
+static void movi(struct isel *is, int dst, int64_t imm)
+{
+	if (fits32(imm)) {
+		op_ri(is, BPF_MOV, dst, imm);
+	} else {
+		struct lir *l = put(is, LK_LDIMM64);
+
+		l->dst = dst;
+		l->imm = imm;
+	}
+}
+
+static void ldx(struct isel *is, int size, int dst, int src, int off)
+{
+	struct lir *l = put(is, LK_OP);
+
+	l->code = BPF_LDX | size | BPF_MEM;
+	l->dst = dst;
+	l->src = src;
+	l->off = (int16_t)off;
+}
+
+static void stx(struct isel *is, int size, int dst, int off, int src)
+{
+	struct lir *l = put(is, LK_OP);
+
+	l->code = BPF_STX | size | BPF_MEM;
+	l->dst = dst;
+	l->src = src;
+	l->off = (int16_t)off;
+}
+
+static void st(struct isel *is, int size, int dst, int off, int32_t imm)
+{
+	struct lir *l = put(is, LK_OP);
+
+	l->code = BPF_ST | size | BPF_MEM;
+	l->dst = dst;
+	l->off = (int16_t)off;
+	l->imm = imm;
+}
+
+/* lock *(u64 *)(dst + off) += src */
+static void xadd(struct isel *is, int dst, int off, int src)
+{
+	struct lir *l = put(is, LK_OP);
+
+	l->code = BPF_STX | BPF_DW | BPF_ATOMIC;
+	l->dst = dst;
+	l->src = src;
+	l->off = (int16_t)off;
+	l->imm = BPF_ADD;
+}
+
+static void jmp_rr(struct isel *is, int op, int a, int b, int target)
+{
+	struct lir *l = put(is, LK_JMP);
+
+	l->code = BPF_JMP | op | BPF_X;
+	l->dst = a;
+	l->src = b;
+	l->target = target;
+}
+
+static void jmp_ri(struct isel *is, int op, int a, int64_t imm, int target)
+{
+	struct lir *l = put(is, LK_JMP);
+
+	l->code = BPF_JMP | op | BPF_K;
+	l->dst = a;
+	l->imm = imm;
+	l->target = target;
+}
+
+static void ja(struct isel *is, int target)
+{
+	struct lir *l = put(is, LK_JMP);
+
+	l->code = BPF_JMP | BPF_JA;
+	l->target = target;
+}
+
+static void place(struct isel *is, int lbl)
+{
+	put(is, LK_LABEL)->imm = lbl;
+}
+
+static void call(struct isel *is, int helper, int nargs)
+{
+	struct lir *l = put(is, LK_CALL);
+
+	l->imm = helper;
+	l->nargs = nargs;
+}
+
+static void ldmap(struct isel *is, int dst, struct ir_map *m)
+{
+	struct lir *l = put(is, LK_LDMAP);
+
+	l->dst = dst;
+	l->map = m;
+}
+
+static void ret0(struct isel *is)
+{
+	ja(is, is->lbl_ret0);
+}
+
+/* Stack bytes for isel's own use (keys, values); returns the offset
+ * from r10 (negative). */
+static int stack_alloc(struct isel *is, int size)
+{
+	is->stack += (size + 7) & ~7;
+	return -is->stack;
+}
+
+static void error_at(struct isel *is, const char *fmt, const char *what)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), fmt, what);
+	diag__error(is->cg->s, &is->loc, "semantic error", "%s", msg);
+	is->err = -EINVAL;
+}
+
+/* ---- scratch ------------------------------------------------------------ */
+
+static int scratch_alloc(struct isel *is, int size)
+{
+	int off = (is->cg->scratch_size + 7) & ~7;
+
+	is->cg->scratch_size = off + size;
+	return off;
+}
+
+/* dst = S + off */
+static void sptr(struct isel *is, int dst, int off)
+{
+	mov(is, dst, is->S);
+	if (off)
+		op_ri(is, BPF_ADD, dst, off);
+}
+
+/* ---- operands ----------------------------------------------------------- */
+
+/* A LIR register holding the long value v. */
+static int val(struct isel *is, struct ir_val v)
+{
+	int r;
+
+	if (v.kind == IRV_REG)
+		return is->lreg[v.reg];
+	r = vreg(is);
+	movi(is, r, v.kind == IRV_IMM ? v.imm : 0);
+	return r;
+}
+
+static bool is_imm32(struct ir_val v)
+{
+	return v.kind == IRV_IMM && fits32(v.imm);
+}
+
+/* ---- faults ------------------------------------------------------------- */
+
+/* The label to go to when the current instruction faults with msg. */
+static int fault_label(struct isel *is, const char *msg)
+{
+	struct ir_insn *in = is->cur;
+	char *full;
+
+	if (in && in->on_error >= 0)
+		return is->blabel[in->on_error];
+	if (in && in->near && in->loc.src)
+		full = arena__printf(&is->cg->s->arena, "%s near %s at %s:%d:%d",
+				     msg, in->near, in->loc.src->name,
+				     in->loc.line, in->loc.col);
+	else if (in && in->loc.src)
+		full = arena__printf(&is->cg->s->arena, "%s at %s:%d:%d", msg,
+				     in->loc.src->name, in->loc.line,
+				     in->loc.col);
+	else
+		full = arena__strdup(&is->cg->s->arena, msg);
+	for (int i = 0; i < is->nstubs; i++)
+		if (!strcmp(is->stubs[i].msg, full))
+			return is->stubs[i].label;
+	{
+		struct errstub *n = arena__alloc(&is->cg->s->arena,
+						 sizeof(*n) * (is->nstubs + 1));
+
+		if (is->nstubs)
+			memcpy(n, is->stubs, sizeof(*n) * is->nstubs);
+		n[is->nstubs].msg = full;
+		n[is->nstubs].label = label(is);
+		is->stubs = n;
+		return n[is->nstubs++].label;
+	}
+}
+
+static int probe_id(struct isel *is)
+{
+	return is->f->probe ? is->f->probe->id : is->f->id;
+}
+
+/* Reserve a ring-buffer record of size bytes: returns the vreg of the
+ * record pointer; jumps to `dropped` when the buffer is full.
+ *   rec = bpf_ringbuf_reserve(&ringbuf, size, 0);
+ *   if (!rec) goto dropped;
+ *   rec->type = type; rec->id = id; */
+static int rec_reserve(struct isel *is, int size, uint32_t type, uint32_t id,
+		       int dropped)
+{
+	int rec = vreg(is);
+
+	ldmap(is, 1, is->p->ringbuf_map);
+	movi(is, 2, size);
+	movi(is, 3, 0);
+	call(is, HELPER_ringbuf_reserve, 3);
+	mov(is, rec, 0);
+	jmp_ri(is, BPF_JEQ, rec, 0, dropped);
+	if (id == 0 && type < 0x80000000u) {
+		st(is, BPF_DW, rec, 0, (int32_t)type);
+	} else {
+		st(is, BPF_W, rec, 0, (int32_t)type);
+		st(is, BPF_W, rec, 4, (int32_t)id);
+	}
+	return rec;
+}
+
+/* bpf_ringbuf_submit(rec, 0) */
+static void rec_submit(struct isel *is, int rec)
+{
+	mov(is, 1, rec);
+	movi(is, 2, 0);
+	call(is, HELPER_ringbuf_submit, 2);
+}
+
+/* lock G->control.field += 1 */
+static void count_control(struct isel *is, int off)
+{
+	int one = vreg(is);
+
+	movi(is, one, 1);
+	xadd(is, is->G, off, one);
+}
+
+/* Write the constant string msg (NUL-terminated, at most len bytes
+ * with the NUL) at dst + off with 4-byte stores. */
+static void store_cstr(struct isel *is, int dst, int off, const char *msg,
+		       int len)
+{
+	int n = (int)strlen(msg) + 1;
+
+	if (n > len)
+		n = len;
+	for (int i = 0; i < n; i += 4) {
+		uint32_t w = 0;
+
+		for (int j = 0; j < 4 && i + j < n; j++)
+			w |= (uint32_t)(i + j == len - 1 ? 0 :
+					(unsigned char)msg[i + j]) << (8 * j);
+		st(is, BPF_W, dst, off + i, (int32_t)w);
+	}
+}
+
+/* The error stubs of the function, placed after its body:
+ *   stub_k: rec = reserve(8 + MSL); if (rec) { rec = {REC_ERROR, probe};
+ *           strcpy(rec->msg, "msg near ... at f:l:c"); submit(rec); }
+ *           lock control.error_count += 1; return 0; */
+static void emit_stubs(struct isel *is)
+{
+	for (int i = 0; i < is->nstubs; i++) {
+		int dropped = label(is), done = label(is), rec;
+
+		is->loc = is->f->loc;
+		place(is, is->stubs[i].label);
+		rec = rec_reserve(is, 8 + is->msl, REC_ERROR, probe_id(is),
+				  dropped);
+		store_cstr(is, rec, 8, is->stubs[i].msg, is->msl);
+		rec_submit(is, rec);
+		ja(is, done);
+		place(is, dropped);
+		count_control(is, offsetof(struct ir_control, skipped));
+		place(is, done);
+		count_control(is, offsetof(struct ir_control, error_count));
+		ret0(is);
+	}
+}
+
+/* ---- strings ------------------------------------------------------------ */
+
+/* bpf_probe_read_kernel_str(S + dst, MSL, src_reg) -> r0 */
+static void strcpy_reg(struct isel *is, int dst_off, int src, int size)
+{
+	sptr(is, 1, dst_off);
+	movi(is, 2, size);
+	mov(is, 3, src);
+	call(is, HELPER_probe_read_kernel_str, 3);
+}
+
+/* S[dst_off] = S[src_off] (string copy) */
+static void strcpy_off(struct isel *is, int dst_off, int src_off)
+{
+	int t;
+
+	if (dst_off == src_off)
+		return;
+	t = vreg(is);
+	sptr(is, t, src_off);
+	strcpy_reg(is, dst_off, t, is->msl);
+}
+
+static const char *strtab(struct isel *is, int64_t i)
+{
+	if (i < 0 || i >= is->p->strtab.n)
+		return "";
+	return vec_at(&is->p->strtab, i);
+}
+
+/* Build the literal str at S + off by stores. */
+static void strconst(struct isel *is, int off, const char *str)
+{
+	int p = vreg(is);
+
+	sptr(is, p, off);
+	store_cstr(is, p, 0, str, is->msl);
+}
+
+/* emit the deferred def of string vreg r (execname) into dst_reg + off,
+ * size bytes available */
+static void emit_deferred(struct isel *is, int r, int dst_reg, int off,
+			  int size);
+
+/* The string operand v, as a pointer register (in S). */
+static int str_ptr(struct isel *is, struct ir_val v)
+{
+	int r = vreg(is);
+
+	if (v.kind != IRV_REG) {
+		int off = scratch_alloc(is, is->msl);
+
+		strconst(is, off, "");
+		sptr(is, r, off);
+		return r;
+	}
+	if (is->deferred[v.reg]) {
+		/* used elsewhere than at a sink: materialise it */
+		is->deferred[v.reg] = false;
+		emit_deferred(is, v.reg, is->S, is->soff[v.reg], is->msl);
+	}
+	sptr(is, r, is->soff[v.reg]);
+	return r;
+}
+
+/* ---- builtins ------------------------------------------------------------ */
+
+static const char *builtin_name(const struct ir_insn *in)
+{
+	return in->callee ? in->callee : "?";
+}
+
+static bool is_execname(const struct ir_insn *in)
+{
+	return in && in->opc == IR_BUILTIN && in->callee &&
+	       !strcmp(in->callee, "execname");
+}
+
+/* bpf_get_current_comm(dst + off, min(16, size)): pads with NULs */
+static void emit_deferred(struct isel *is, int r, int dst_reg, int off,
+			  int size)
+{
+	(void)r;
+	mov(is, 1, dst_reg);
+	if (off)
+		op_ri(is, BPF_ADD, 1, off);
+	movi(is, 2, size < 16 ? size : 16);
+	call(is, HELPER_get_current_comm, 2);
+}
+
+/* dst = builtin(args) */
+static void sel_builtin(struct isel *is, struct ir_insn *in)
+{
+	const char *name = builtin_name(in);
+	int d = in->dst >= 0 && is->f->reg_types[in->dst] == IRT_LONG ?
+		is->lreg[in->dst] : LIR_NONE;
+
+	if (!strcmp(name, "pid") || !strcmp(name, "tid")) {
+		/* d = bpf_get_current_pid_tgid() >> 32 (pid) / & 0xffffffff */
+		call(is, HELPER_get_current_pid_tgid, 0);
+		mov(is, d, 0);
+		if (!strcmp(name, "pid"))
+			op_ri(is, BPF_RSH, d, 32);
+		else
+			op_ri(is, BPF_LSH, d, 32), op_ri(is, BPF_RSH, d, 32);
+	} else if (!strcmp(name, "uid") || !strcmp(name, "euid") ||
+		   !strcmp(name, "gid") || !strcmp(name, "egid")) {
+		/* d = bpf_get_current_uid_gid(): gid << 32 | uid */
+		call(is, HELPER_get_current_uid_gid, 0);
+		mov(is, d, 0);
+		if (name[0] == 'g' || name[1] == 'g')
+			op_ri(is, BPF_RSH, d, 32);
+		else
+			op_ri(is, BPF_LSH, d, 32), op_ri(is, BPF_RSH, d, 32);
+	} else if (!strcmp(name, "cpu")) {
+		/* d = bpf_get_smp_processor_id() */
+		call(is, HELPER_get_smp_processor_id, 0);
+		mov(is, d, 0);
+	} else if (!strncmp(name, "gettimeofday_", 13) ||
+		   !strcmp(name, "local_clock_ns") ||
+		   !strncmp(name, "cpu_clock_", 10)) {
+		/* d = bpf_ktime_get_ns() [+ G->control.reserved: realtime
+		 * offset]; then scaled to the unit */
+		int64_t div = 1;
+		const char *u = strrchr(name, '_') + 1;
+
+		call(is, HELPER_ktime_get_ns, 0);
+		mov(is, d, 0);
+		if (name[0] == 'g') {
+			int t = vreg(is);
+
+			ldx(is, BPF_DW, t, is->G, CODEGEN_BOOT_OFFSET_OFF);
+			op_rr(is, BPF_ADD, d, t);
+		}
+		if (!strcmp(u, "us"))
+			div = 1000;
+		else if (!strcmp(u, "ms"))
+			div = 1000000;
+		else if (!strcmp(u, "s"))
+			div = 1000000000;
+		if (div > 1)
+			op_ri(is, BPF_DIV, d, div);
+	} else if (!strcmp(name, "execname")) {
+		/* get_current_comm(S + slot, 16) */
+		if (!is->deferred[in->dst])
+			emit_deferred(is, in->dst, is->S, is->soff[in->dst],
+				      is->msl);
+	} else if (!strcmp(name, "strlen")) {
+		/* d = probe_read_kernel_str(tmp, MSL, a) - 1, >= 0 */
+		int t = str_ptr(is, in->args[0]);
+		int off = scratch_alloc(is, is->msl);
+		int l = label(is);
+
+		strcpy_reg(is, off, t, is->msl);
+		mov(is, d, 0);
+		op_ri(is, BPF_SUB, d, 1);
+		jmp_ri(is, BPF_JSGE, d, 0, l);
+		movi(is, d, 0);
+		place(is, l);
+	} else {
+		error_at(is, "function '%s' is not available in kernel-side "
+			 "probes (timer.*, perf.*)", name);
+	}
+}
+
+/* ---- arithmetic ---------------------------------------------------------- */
+
+static int alu_op(enum op op)
+{
+	switch (op) {
+	case OP_ADD: return BPF_ADD;
+	case OP_SUB: return BPF_SUB;
+	case OP_MUL: return BPF_MUL;
+	case OP_SHL: return BPF_LSH;
+	case OP_SHR: return BPF_ARSH;
+	case OP_BAND: return BPF_AND;
+	case OP_BOR: return BPF_OR;
+	case OP_BXOR: return BPF_XOR;
+	default: return -1;
+	}
+}
+
+static int jmp_op(enum op op)
+{
+	switch (op) {
+	case OP_LT: return BPF_JSLT;
+	case OP_LE: return BPF_JSLE;
+	case OP_GT: return BPF_JSGT;
+	case OP_GE: return BPF_JSGE;
+	case OP_EQ: return BPF_JEQ;
+	case OP_NE: return BPF_JNE;
+	default: return -1;
+	}
+}
+
+/* Signed 64-bit division / modulo from unsigned BPF_DIV / BPF_MOD:
+ *   if (b == 0) fault("division by 0");
+ *   ua = a < 0 ? -a : a;  ub = b < 0 ? -b : b;
+ *   q = ua / ub  (or ua % ub);
+ *   div: if ((a ^ b) < 0) q = -q;   mod: if (a < 0) q = -q;  */
+static void sel_divmod(struct isel *is, struct ir_insn *in)
+{
+	bool mod = in->op == OP_MOD;
+	int d = is->lreg[in->dst];
+	int a = val(is, in->a);
+	int ua = vreg(is), q = vreg(is), l1 = label(is), l3 = label(is);
+
+	if (in->b.kind == IRV_IMM && in->b.imm == 0) {
+		ja(is, fault_label(is, "division by 0"));
+		movi(is, d, 0);
+		return;
+	}
+	mov(is, ua, a);
+	jmp_ri(is, BPF_JSGE, ua, 0, l1);
+	op_ri(is, BPF_NEG, ua, 0);
+	place(is, l1);
+	mov(is, q, ua);
+	if (in->b.kind == IRV_IMM && in->b.imm > 0 && fits32(in->b.imm)) {
+		op_ri(is, mod ? BPF_MOD : BPF_DIV, q, in->b.imm);
+		/* sign of the result: the sign of a */
+		jmp_ri(is, BPF_JSGE, a, 0, l3);
+		op_ri(is, BPF_NEG, q, 0);
+	} else {
+		int b = val(is, in->b), ub = vreg(is), s = vreg(is);
+		int l2 = label(is);
+
+		jmp_ri(is, BPF_JEQ, b, 0, fault_label(is, "division by 0"));
+		mov(is, ub, b);
+		jmp_ri(is, BPF_JSGE, ub, 0, l2);
+		op_ri(is, BPF_NEG, ub, 0);
+		place(is, l2);
+		op_rr(is, mod ? BPF_MOD : BPF_DIV, q, ub);
+		mov(is, s, a);
+		if (!mod)
+			op_rr(is, BPF_XOR, s, b);
+		jmp_ri(is, BPF_JSGE, s, 0, l3);
+		op_ri(is, BPF_NEG, q, 0);
+	}
+	place(is, l3);
+	mov(is, d, q);
+}
+
+/* d = a op b */
+static void sel_bin(struct isel *is, struct ir_insn *in)
+{
+	int d = is->lreg[in->dst];
+	int op = alu_op(in->op);
+	int t;
+
+	if (in->op == OP_DIV || in->op == OP_MOD) {
+		sel_divmod(is, in);
+		return;
+	}
+	if (op < 0) {
+		error_at(is, "operator '%s' is not supported here",
+			 op__spelling(in->op));
+		return;
+	}
+	/* t = a; t op= b; d = t  (t coalesces with d) */
+	t = (in->b.kind == IRV_REG && is->lreg[in->b.reg] == d) ? vreg(is) : d;
+	if (in->a.kind == IRV_REG)
+		mov(is, t, is->lreg[in->a.reg]);
+	else
+		movi(is, t, in->a.imm);
+	if (is_imm32(in->b))
+		op_ri(is, op, t, in->b.imm);
+	else
+		op_rr(is, op, t, val(is, in->b));
+	mov(is, d, t);
+}
+
+/* d = op a */
+static void sel_un(struct isel *is, struct ir_insn *in)
+{
+	int d = is->lreg[in->dst];
+	int a = val(is, in->a);
+
+	switch (in->op) {
+	case OP_NEG:
+		mov(is, d, a);
+		op_ri(is, BPF_NEG, d, 0);
+		break;
+	case OP_BNOT:
+		mov(is, d, a);
+		op_ri(is, BPF_XOR, d, -1);
+		break;
+	case OP_PLUS:
+		mov(is, d, a);
+		break;
+	default: {
+		/* d = !a:  t = 1; if (a == 0) goto l; t = 0; l: d = t */
+		int t = vreg(is), l = label(is);
+
+		movi(is, t, 1);
+		jmp_ri(is, BPF_JEQ, a, 0, l);
+		movi(is, t, 0);
+		place(is, l);
+		mov(is, d, t);
+	}
+	}
+}
+
+/* if (a op b) goto yes */
+static void cmp_jump(struct isel *is, struct ir_insn *in, int yes)
+{
+	int op = jmp_op(in->op);
+
+	if (is_imm32(in->b))
+		jmp_ri(is, op, val(is, in->a), in->b.imm, yes);
+	else
+		jmp_rr(is, op, val(is, in->a), val(is, in->b), yes);
+}
+
+/* d = a op b ? 1 : 0:  t = 1; if (a op b) goto l; t = 0; l: d = t */
+static void sel_cmp(struct isel *is, struct ir_insn *in)
+{
+	int t = vreg(is), l = label(is);
+
+	movi(is, t, 1);
+	cmp_jump(is, in, l);
+	movi(is, t, 0);
+	place(is, l);
+	mov(is, is->lreg[in->dst], t);
+}
+
+/* d = strcmp(a, b) op 0, with a bounded byte loop:
+ *   for (i = 0; i < MSL; i++) {
+ *     ca = pa[i]; cb = pb[i];
+ *     if (ca != cb) break;  if (ca == 0) { ca = cb = 0; break; }
+ *   }
+ *   d = (ca op cb) */
+static void sel_strcmp(struct isel *is, struct ir_insn *in, int btrue,
+		       int bfalse)
+{
+	int pa = str_ptr(is, in->a), pb = str_ptr(is, in->b);
+	int i = vreg(is), ca = vreg(is), cb = vreg(is), t = vreg(is);
+	int loop = label(is), done = label(is), yes = label(is);
+	int op = jmp_op(in->op);
+
+	/* unsigned byte order, like strcmp */
+	switch (in->op) {
+	case OP_LT: op = BPF_JLT; break;
+	case OP_LE: op = BPF_JLE; break;
+	case OP_GT: op = BPF_JGT; break;
+	case OP_GE: op = BPF_JGE; break;
+	default: break;
+	}
+	movi(is, i, 0);
+	place(is, loop);
+	ldx(is, BPF_B, ca, pa, 0);
+	ldx(is, BPF_B, cb, pb, 0);
+	jmp_rr(is, BPF_JNE, ca, cb, done);
+	jmp_ri(is, BPF_JEQ, ca, 0, done);
+	op_ri(is, BPF_ADD, pa, 1);
+	op_ri(is, BPF_ADD, pb, 1);
+	op_ri(is, BPF_ADD, i, 1);
+	jmp_ri(is, BPF_JLT, i, is->msl, loop);
+	place(is, done);
+	if (btrue >= 0) {
+		/* fused with the branch on the result */
+		jmp_rr(is, op, ca, cb, btrue);
+		ja(is, bfalse);
+		return;
+	}
+	movi(is, t, 1);
+	jmp_rr(is, op, ca, cb, yes);
+	movi(is, t, 0);
+	place(is, yes);
+	mov(is, is->lreg[in->dst], t);
+}
+
+/* d = a . b:
+ *   n = probe_read_kernel_str(S + d, MSL, a) - 1;  clamp n to [0, MSL-1]
+ *   probe_read_kernel_str(S + d + n, MSL - n, b)  */
+static void sel_concat(struct isel *is, struct ir_insn *in)
+{
+	int doff = is->soff[in->dst];
+	int pb, n = vreg(is), sz = vreg(is), l1 = label(is), l2 = label(is);
+
+	if (in->b.kind == IRV_REG && is->soff[in->b.reg] == doff &&
+	    !is->deferred[in->b.reg]) {
+		int t = scratch_alloc(is, is->msl);
+
+		strcpy_off(is, t, doff);
+		pb = vreg(is);
+		sptr(is, pb, t);
+	} else {
+		pb = str_ptr(is, in->b);
+	}
+	strcpy_reg(is, doff, str_ptr(is, in->a), is->msl);
+	mov(is, n, 0);
+	op_ri(is, BPF_SUB, n, 1);
+	jmp_ri(is, BPF_JSGE, n, 0, l1);
+	movi(is, n, 0);
+	place(is, l1);
+	jmp_ri(is, BPF_JLE, n, is->msl - 1, l2);
+	movi(is, n, is->msl - 1);
+	place(is, l2);
+	movi(is, sz, is->msl);
+	op_rr(is, BPF_SUB, sz, n);
+	sptr(is, 1, doff);
+	op_rr(is, BPF_ADD, 1, n);
+	mov(is, 2, sz);
+	mov(is, 3, pb);
+	call(is, HELPER_probe_read_kernel_str, 3);
+}
+
+/* ---- locals and globals ------------------------------------------------- */
+
+static struct ir_slot *slot_of(struct isel *is, int slot)
+{
+	struct ir_func *owner = is->f;
+
+	return vec_at(&owner->slots, slot);
+}
+
+static void sel_local(struct isel *is, struct ir_insn *in)
+{
+	struct ir_slot *sl = slot_of(is, in->slot);
+	bool load = in->opc == IR_LOAD_LOCAL;
+
+	if (sl->type == IRT_STR) {
+		if (load)
+			strcpy_off(is, is->soff[in->dst], is->slot_off[in->slot]);
+		else if (in->a.kind == IRV_REG && is->deferred[in->a.reg])
+			emit_deferred(is, in->a.reg, is->S,
+				      is->slot_off[in->slot], is->msl);
+		else if (in->a.kind == IRV_REG)
+			strcpy_off(is, is->slot_off[in->slot],
+				   is->soff[in->a.reg]);
+		else
+			strconst(is, is->slot_off[in->slot], "");
+		return;
+	}
+	if (is->slot_reg[in->slot] != LIR_NONE) {
+		int r = is->slot_reg[in->slot];
+
+		if (load)
+			mov(is, is->lreg[in->dst], r);
+		else if (in->a.kind == IRV_IMM)
+			movi(is, r, in->a.imm);
+		else
+			mov(is, r, is->lreg[in->a.reg]);
+		return;
+	}
+	if (load) {
+		ldx(is, BPF_DW, is->lreg[in->dst], is->S,
+		    is->slot_off[in->slot]);
+	} else {
+		stx(is, BPF_DW, is->S, is->slot_off[in->slot], val(is, in->a));
+	}
+}
+
+static struct ir_global *global_of(struct isel *is, int gid)
+{
+	return vec_at(&is->p->globals, gid);
+}
+
+static void sel_global(struct isel *is, struct ir_insn *in)
+{
+	struct ir_global *g = global_of(is, in->gid);
+	int off = g->off;
+
+	if (g->type == IRT_STR) {
+		if (in->opc == IR_LOAD_GLOBAL) {
+			/* S[d] = strcpy(G + off) */
+			int t = vreg(is);
+
+			mov(is, t, is->G);
+			op_ri(is, BPF_ADD, t, off);
+			strcpy_reg(is, is->soff[in->dst], t, is->msl);
+		} else {
+			/* strcpy(G + off, a) */
+			int t = str_ptr(is, in->a);
+
+			mov(is, 1, is->G);
+			op_ri(is, BPF_ADD, 1, off);
+			movi(is, 2, is->msl);
+			mov(is, 3, t);
+			call(is, HELPER_probe_read_kernel_str, 3);
+		}
+		return;
+	}
+	if (in->opc == IR_LOAD_GLOBAL)
+		ldx(is, BPF_DW, is->lreg[in->dst], is->G, off);
+	else if (is_imm32(in->a))
+		st(is, BPF_DW, is->G, off, (int32_t)in->a.imm);
+	else
+		stx(is, BPF_DW, is->G, off, val(is, in->a));
+}
+
+/* ---- map keys ------------------------------------------------------------ */
+
+/* Build the key of map m from args into memory; returns the register
+ * pointing at it.  Long-only keys go on the stack; keys with a string
+ * column go to a key buffer in S that belongs to this instruction only,
+ * so bytes that nobody writes stay zero.  A string column is copied with
+ * probe_read_kernel_str and the rest of the column zeroed:
+ *   n = probe_read_kernel_str(col, w, s);  n = clamp(n, 0, w);
+ *   probe_read_kernel(col + n, w - n, zeros);  */
+static int build_key(struct isel *is, struct ir_map *m, struct ir_val *args)
+{
+	bool strkey = false;
+	int base, k = vreg(is);
+
+	if (m->nkeys == 0) {
+		/* u32 index 0 */
+		int off = stack_alloc(is, 8);
+
+		st(is, BPF_W, LIR_FP, off, 0);
+		mov(is, k, LIR_FP);
+		op_ri(is, BPF_ADD, k, off);
+		return k;
+	}
+	for (int i = 0; i < m->nkeys; i++)
+		if (m->key_types[i] == IRT_STR)
+			strkey = true;
+	if (!strkey) {
+		int off = stack_alloc(is, m->key_size);
+
+		for (int i = 0; i < m->nkeys; i++) {
+			if (is_imm32(args[i]))
+				st(is, BPF_DW, LIR_FP, off + m->key_off[i],
+				   (int32_t)args[i].imm);
+			else
+				stx(is, BPF_DW, LIR_FP, off + m->key_off[i],
+				    val(is, args[i]));
+		}
+		mov(is, k, LIR_FP);
+		op_ri(is, BPF_ADD, k, off);
+		return k;
+	}
+	base = scratch_alloc(is, m->key_size);
+	for (int i = 0; i < m->nkeys; i++) {
+		int off = base + m->key_off[i];
+		int w = (i + 1 < m->nkeys ? m->key_off[i + 1] : m->key_size) -
+			m->key_off[i];
+
+		if (m->key_types[i] == IRT_LONG) {
+			if (is_imm32(args[i]))
+				st(is, BPF_DW, is->S, off,
+				   (int32_t)args[i].imm);
+			else
+				stx(is, BPF_DW, is->S, off, val(is, args[i]));
+		} else if (args[i].kind == IRV_REG &&
+			   is->deferred[args[i].reg]) {
+			/* comm straight into the key, NUL-padded to 16; the
+			 * rest of the column is never written: stays zero */
+			emit_deferred(is, args[i].reg, is->S, off, w);
+		} else {
+			int src = str_ptr(is, args[i]), n = vreg(is);
+			int l1 = label(is), l2 = label(is);
+
+			strcpy_reg(is, off, src, w);
+			mov(is, n, 0);
+			jmp_ri(is, BPF_JSGE, n, 0, l1);
+			movi(is, n, 0);
+			place(is, l1);
+			jmp_ri(is, BPF_JLE, n, w, l2);
+			movi(is, n, w);
+			place(is, l2);
+			sptr(is, 1, off);
+			op_rr(is, BPF_ADD, 1, n);
+			movi(is, 2, w);
+			op_rr(is, BPF_SUB, 2, n);
+			sptr(is, 3, is->cg->zeros_off);
+			call(is, HELPER_probe_read_kernel, 3);
+		}
+	}
+	sptr(is, k, base);
+	return k;
+}
+
+/* v = bpf_map_lookup_elem(&m, key) */
+static int lookup(struct isel *is, struct ir_map *m, int key)
+{
+	int v = vreg(is);
+
+	ldmap(is, 1, m);
+	mov(is, 2, key);
+	call(is, HELPER_map_lookup_elem, 2);
+	mov(is, v, 0);
+	return v;
+}
+
+/* r0 = bpf_map_update_elem(&m, key, value, flags) */
+static void update(struct isel *is, struct ir_map *m, int key, int value,
+		   int flags)
+{
+	ldmap(is, 1, m);
+	mov(is, 2, key);
+	mov(is, 3, value);
+	movi(is, 4, flags);
+	call(is, HELPER_map_update_elem, 4);
+}
+
+static const char *full_msg(struct isel *is, struct ir_map *m)
+{
+	return arena__printf(&is->cg->s->arena,
+			     "Array overflow, check size limit (%lld)",
+			     (long long)m->max_entries);
+}
+
+/* d = m[keys] or 0/"":
+ *   v = lookup(&m, key); if (!v) { d = 0; } else d = *v;  */
+static void sel_map_get(struct isel *is, struct ir_insn *in)
+{
+	struct ir_map *m = in->map;
+	int v = lookup(is, m, build_key(is, m, in->args));
+	int miss = label(is), done = label(is);
+
+	if (m->val_type == IRT_STR) {
+		int doff = is->soff[in->dst];
+
+		jmp_ri(is, BPF_JEQ, v, 0, miss);
+		strcpy_reg(is, doff, v, is->msl);
+		ja(is, done);
+		place(is, miss);
+		st(is, BPF_B, is->S, doff, 0);
+		place(is, done);
+		return;
+	}
+	{
+		int d = is->lreg[in->dst], t = vreg(is);
+
+		movi(is, t, 0);
+		jmp_ri(is, BPF_JEQ, v, 0, miss);
+		ldx(is, BPF_DW, t, v, 0);
+		place(is, miss);
+		mov(is, d, t);
+	}
+}
+
+/* m[keys] = a:
+ *   r0 = update(&m, key, &a, BPF_ANY);
+ *   if (r0 < 0) fault("Array overflow")  (not for a wrapping map) */
+static void sel_map_set(struct isel *is, struct ir_insn *in)
+{
+	struct ir_map *m = in->map;
+	int key = build_key(is, m, in->args), value = vreg(is);
+
+	if (m->val_type == IRT_STR) {
+		value = str_ptr(is, in->a);
+	} else {
+		int off = stack_alloc(is, 8);
+
+		if (is_imm32(in->a))
+			st(is, BPF_DW, LIR_FP, off, (int32_t)in->a.imm);
+		else
+			stx(is, BPF_DW, LIR_FP, off, val(is, in->a));
+		mov(is, value, LIR_FP);
+		op_ri(is, BPF_ADD, value, off);
+	}
+	update(is, m, key, value, BPF_ANY);
+	if (!m->wrap)
+		jmp_ri(is, BPF_JSLT, 0, 0, fault_label(is, full_msg(is, m)));
+}
+
+/* m[keys] += a:
+ *   v = lookup(&m, key);
+ *   if (v) { lock *v += a; goto done; }
+ *   r0 = update(&m, key, &a, BPF_NOEXIST);
+ *   if (r0 == -EEXIST) {        // raced with another CPU
+ *     v = lookup(&m, key); if (v) lock *v += a;
+ *   } else if (r0 < 0) fault("Array overflow");
+ * done:  */
+static void sel_map_add(struct isel *is, struct ir_insn *in)
+{
+	struct ir_map *m = in->map;
+	int key = build_key(is, m, in->args);
+	int a = val(is, in->a), v, v2, vp = vreg(is);
+	int miss = label(is), done = label(is), ok = label(is);
+	int off = stack_alloc(is, 8);
+
+	v = lookup(is, m, key);
+	jmp_ri(is, BPF_JEQ, v, 0, miss);
+	xadd(is, v, 0, a);
+	ja(is, done);
+	place(is, miss);
+	stx(is, BPF_DW, LIR_FP, off, a);
+	mov(is, vp, LIR_FP);
+	op_ri(is, BPF_ADD, vp, off);
+	update(is, m, key, vp, BPF_NOEXIST);
+	jmp_ri(is, BPF_JSGE, 0, 0, done);
+	jmp_ri(is, BPF_JNE, 0, -EEXIST,
+	       m->wrap ? done : fault_label(is, full_msg(is, m)));
+	v2 = lookup(is, m, key);
+	jmp_ri(is, BPF_JEQ, v2, 0, done);
+	xadd(is, v2, 0, a);
+	place(is, ok);
+	place(is, done);
+}
+
+/* delete m[keys] */
+static void sel_map_delete(struct isel *is, struct ir_insn *in)
+{
+	struct ir_map *m = in->map;
+	int key;
+
+	for (int i = 0; i < in->nargs; i++)
+		if (in->args[i].kind == IRV_NONE) {
+			error_at(is, "%s", "deleting a slice ('*' keys) is "
+				 "not supported in kernel-side probes");
+			return;
+		}
+	key = build_key(is, m, in->args);
+	ldmap(is, 1, m);
+	mov(is, 2, key);
+	call(is, HELPER_map_delete_elem, 2);
+}
+
+/* d = [keys] in m:  d = lookup(&m, key) != 0 */
+static void sel_map_exists(struct isel *is, struct ir_insn *in)
+{
+	struct ir_map *m = in->map;
+	int v, d = is->lreg[in->dst], t = vreg(is), l = label(is);
+
+	for (int i = 0; i < in->nargs; i++)
+		if (in->args[i].kind == IRV_NONE) {
+			error_at(is, "%s", "membership of a slice ('*' keys) "
+				 "is not supported in kernel-side probes");
+			return;
+		}
+	v = lookup(is, m, build_key(is, m, in->args));
+	movi(is, t, 0);
+	jmp_ri(is, BPF_JEQ, v, 0, l);
+	movi(is, t, 1);
+	place(is, l);
+	mov(is, d, t);
+}
+
+/* ---- statistics ---------------------------------------------------------- */
+
+/* b = bucket of x (see ir.h "Histograms"), in [0, nbuckets):
+ *   log:  x == 0 -> 64;  x > 0 -> 65 + ilog2(x);  x < 0 -> 63 - ilog2(-x)
+ *         ilog2 by binary search: 6 steps of "if (u >> s) { u >>= s;
+ *         r += s; }"
+ *   linear: x < lo -> 0; else min(1 + (x - lo) / step, nbuckets - 1) */
+static int hist_bucket(struct isel *is, struct ir_map *m, int x)
+{
+	int b = vreg(is), u = vreg(is), t = vreg(is);
+	int done = label(is);
+
+	if (m->hist == IRH_LOG) {
+		int neg = label(is), lg = label(is);
+
+		movi(is, b, 64);
+		jmp_ri(is, BPF_JEQ, x, 0, done);
+		mov(is, u, x);
+		movi(is, b, 65);
+		jmp_ri(is, BPF_JSGT, x, 0, lg);
+		op_ri(is, BPF_NEG, u, 0);
+		movi(is, b, 63);
+		place(is, lg);
+		/* r = ilog2(u) into t */
+		movi(is, t, 0);
+		for (int s = 32; s >= 1; s /= 2) {
+			int skip = label(is), h = vreg(is);
+
+			mov(is, h, u);
+			op_ri(is, BPF_RSH, h, s);
+			jmp_ri(is, BPF_JEQ, h, 0, skip);
+			mov(is, u, h);
+			op_ri(is, BPF_ADD, t, s);
+			place(is, skip);
+		}
+		/* b = b == 65 ? 65 + t : 63 - t */
+		jmp_ri(is, BPF_JNE, b, 65, neg);
+		op_rr(is, BPF_ADD, b, t);
+		ja(is, done);
+		place(is, neg);
+		op_rr(is, BPF_SUB, b, t);
+		(void)lg;
+	} else {
+		movi(is, b, 0);
+		if (fits32(m->hist_lo))
+			jmp_ri(is, BPF_JSLT, x, m->hist_lo, done);
+		else {
+			movi(is, t, m->hist_lo);
+			jmp_rr(is, BPF_JSLT, x, t, done);
+		}
+		mov(is, u, x);
+		if (fits32(-m->hist_lo))
+			op_ri(is, BPF_SUB, u, m->hist_lo);
+		else {
+			movi(is, t, m->hist_lo);
+			op_rr(is, BPF_SUB, u, t);
+		}
+		if (fits32(m->hist_step))
+			op_ri(is, BPF_DIV, u, m->hist_step);
+		else {
+			movi(is, t, m->hist_step);
+			op_rr(is, BPF_DIV, u, t);
+		}
+		movi(is, b, m->nbuckets - 1);
+		jmp_ri(is, BPF_JGE, u, m->nbuckets - 2, done);
+		mov(is, b, u);
+		op_ri(is, BPF_ADD, b, 1);
+	}
+	place(is, done);
+	/* keep the verifier sure of the range */
+	{
+		int ok = label(is);
+
+		jmp_ri(is, BPF_JLT, b, m->nbuckets, ok);
+		movi(is, b, 0);
+		place(is, ok);
+	}
+	return b;
+}
+
+/* m[keys] <<< x on this CPU's value:
+ *   v = lookup(&m, key);
+ *   if (!v) { update(&m, key, zeros, BPF_NOEXIST); v = lookup(&m, key);
+ *             if (!v) fault("Array overflow"); }
+ *   if (v->count == 0) v->min = v->max = x;
+ *   else { if (x < v->min) v->min = x; if (x > v->max) v->max = x; }
+ *   v->count++; v->sum += x; v->sumsq += x * x;
+ *   v->bucket[bucket(x)]++;  */
+static void sel_stat_add(struct isel *is, struct ir_insn *in)
+{
+	struct ir_map *m = in->map;
+	int key = build_key(is, m, in->args);
+	int x = val(is, in->a), v = vreg(is), c = vreg(is), t = vreg(is);
+	int have = label(is), minmax = label(is), nomin = label(is);
+	int nomax = label(is), cnt = label(is);
+	int z = vreg(is);
+
+	mov(is, v, lookup(is, m, key));
+	jmp_ri(is, BPF_JNE, v, 0, have);
+	sptr(is, z, is->cg->zeros_off);
+	update(is, m, key, z, BPF_NOEXIST);
+	mov(is, v, lookup(is, m, key));
+	jmp_ri(is, BPF_JEQ, v, 0, fault_label(is, full_msg(is, m)));
+	place(is, have);
+	ldx(is, BPF_DW, c, v, offsetof(struct ir_stat, count));
+	jmp_ri(is, BPF_JNE, c, 0, minmax);
+	stx(is, BPF_DW, v, offsetof(struct ir_stat, min), x);
+	stx(is, BPF_DW, v, offsetof(struct ir_stat, max), x);
+	ja(is, cnt);
+	place(is, minmax);
+	ldx(is, BPF_DW, t, v, offsetof(struct ir_stat, min));
+	jmp_rr(is, BPF_JSGE, x, t, nomin);
+	stx(is, BPF_DW, v, offsetof(struct ir_stat, min), x);
+	place(is, nomin);
+	ldx(is, BPF_DW, t, v, offsetof(struct ir_stat, max));
+	jmp_rr(is, BPF_JSLE, x, t, nomax);
+	stx(is, BPF_DW, v, offsetof(struct ir_stat, max), x);
+	place(is, nomax);
+	place(is, cnt);
+	op_ri(is, BPF_ADD, c, 1);
+	stx(is, BPF_DW, v, offsetof(struct ir_stat, count), c);
+	ldx(is, BPF_DW, t, v, offsetof(struct ir_stat, sum));
+	op_rr(is, BPF_ADD, t, x);
+	stx(is, BPF_DW, v, offsetof(struct ir_stat, sum), t);
+	if (m->decl == NULL || m->decl->want_variance) {
+		int sq = vreg(is);
+
+		mov(is, sq, x);
+		op_rr(is, BPF_MUL, sq, x);
+		ldx(is, BPF_DW, t, v, offsetof(struct ir_stat, sumsq));
+		op_rr(is, BPF_ADD, t, sq);
+		stx(is, BPF_DW, v, offsetof(struct ir_stat, sumsq), t);
+	}
+	if (m->hist != IRH_NONE && m->nbuckets > 0) {
+		/* p = v + sizeof(struct ir_stat) + 8 * b; (*p)++ */
+		int b = hist_bucket(is, m, x), pb = vreg(is), h = vreg(is);
+
+		op_ri(is, BPF_LSH, b, 3);
+		mov(is, pb, v);
+		op_rr(is, BPF_ADD, pb, b);
+		ldx(is, BPF_DW, h, pb, sizeof(struct ir_stat));
+		op_ri(is, BPF_ADD, h, 1);
+		stx(is, BPF_DW, pb, sizeof(struct ir_stat), h);
+	}
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+/* printf(fmt, args...):
+ *   rec = ringbuf_reserve(8 + 8 * nlongs + MSL * nstrs);
+ *   if (!rec) { lock control.skipped++; goto out; }
+ *   rec->hdr = {REC_PRINTF, fmt->id}; fill args; ringbuf_submit(rec) */
+static void sel_printf(struct isel *is, struct ir_insn *in)
+{
+	struct ir_format *fmt = in->fmt;
+	int size = 8, off = 8, rec;
+	int dropped = label(is), done = label(is);
+	int *vals = arena__alloc(&is->cg->s->arena,
+				 sizeof(int) * (in->nargs + 1));
+
+	for (int i = 0; i < in->nargs; i++) {
+		enum ir_type t = fmt && i < fmt->nargs ? fmt->arg_types[i] :
+			IRT_LONG;
+
+		size += t == IRT_STR ? is->msl : 8;
+		/* longs into registers before the call */
+		if (t == IRT_LONG && !is_imm32(in->args[i]))
+			vals[i] = val(is, in->args[i]);
+		else if (t == IRT_STR && in->args[i].kind == IRV_REG &&
+			 !is->deferred[in->args[i].reg])
+			vals[i] = LIR_NONE;
+	}
+	rec = rec_reserve(is, size, REC_PRINTF, fmt ? (uint32_t)fmt->id : 0,
+			  dropped);
+	for (int i = 0; i < in->nargs; i++) {
+		enum ir_type t = fmt && i < fmt->nargs ? fmt->arg_types[i] :
+			IRT_LONG;
+		struct ir_val a = in->args[i];
+
+		if (t == IRT_LONG) {
+			if (is_imm32(a))
+				st(is, BPF_DW, rec, off, (int32_t)a.imm);
+			else
+				stx(is, BPF_DW, rec, off, vals[i]);
+			off += 8;
+			continue;
+		}
+		if (a.kind == IRV_REG && is->deferred[a.reg]) {
+			emit_deferred(is, a.reg, rec, off, is->msl);
+		} else if (a.kind == IRV_REG) {
+			int sp = vreg(is);
+
+			sptr(is, sp, is->soff[a.reg]);
+			mov(is, 1, rec);
+			op_ri(is, BPF_ADD, 1, off);
+			movi(is, 2, is->msl);
+			mov(is, 3, sp);
+			call(is, HELPER_probe_read_kernel_str, 3);
+		} else {
+			st(is, BPF_B, rec, off, 0);
+		}
+		off += is->msl;
+	}
+	rec_submit(is, rec);
+	ja(is, done);
+	place(is, dropped);
+	count_control(is, offsetof(struct ir_control, skipped));
+	place(is, done);
+}
+
+/* exit(): G->control.exit_requested = 1; send REC_EXIT */
+static void sel_exit(struct isel *is)
+{
+	int dropped = label(is), done = label(is), rec;
+
+	st(is, BPF_DW, is->G, offsetof(struct ir_control, exit_requested), 1);
+	rec = rec_reserve(is, 8, REC_EXIT, 0, dropped);
+	rec_submit(is, rec);
+	ja(is, done);
+	place(is, dropped);
+	count_control(is, offsetof(struct ir_control, skipped));
+	place(is, done);
+}
+
+/* error(msg): REC_ERROR with the message, then on_error or abort */
+static void sel_error(struct isel *is, struct ir_insn *in)
+{
+	int dropped = label(is), done = label(is), rec, src;
+
+	if (in->on_error >= 0) {
+		ja(is, is->blabel[in->on_error]);
+		return;
+	}
+	src = str_ptr(is, in->a);
+	rec = rec_reserve(is, 8 + is->msl, REC_ERROR, probe_id(is), dropped);
+	mov(is, 1, rec);
+	op_ri(is, BPF_ADD, 1, 8);
+	movi(is, 2, is->msl);
+	mov(is, 3, src);
+	call(is, HELPER_probe_read_kernel_str, 3);
+	rec_submit(is, rec);
+	ja(is, done);
+	place(is, dropped);
+	count_control(is, offsetof(struct ir_control, skipped));
+	place(is, done);
+	count_control(is, offsetof(struct ir_control, error_count));
+	ret0(is);
+}
+
+/* print the histogram: REC_PRINT_HIST {map id} + key bytes */
+static void sel_print_hist(struct isel *is, struct ir_insn *in)
+{
+	struct ir_map *m = in->map;
+	int key = build_key(is, m, in->args), rec;
+	int dropped = label(is), done = label(is);
+
+	rec = rec_reserve(is, 8 + m->key_size, REC_PRINT_HIST,
+			  (uint32_t)m->id, dropped);
+	for (int o = 0; o + 8 <= m->key_size; o += 8) {
+		int t = vreg(is);
+
+		ldx(is, BPF_DW, t, key, o);
+		stx(is, BPF_DW, rec, 8 + o, t);
+	}
+	for (int o = m->key_size & ~7; o < m->key_size; o++) {
+		int t = vreg(is);
+
+		ldx(is, BPF_B, t, key, o);
+		stx(is, BPF_B, rec, 8 + o, t);
+	}
+	rec_submit(is, rec);
+	ja(is, done);
+	place(is, dropped);
+	count_control(is, offsetof(struct ir_control, skipped));
+	place(is, done);
+}
+
+/* ---- one instruction ----------------------------------------------------- */
+
+static bool fuse_cmp_br(struct isel *is, struct ir_insn *in,
+			struct ir_insn *next)
+{
+	return (in->opc == IR_CMP || in->opc == IR_STRCMP) && next &&
+	       next->opc == IR_BR &&
+	       next->a.kind == IRV_REG && next->a.reg == in->dst &&
+	       is->nuses[in->dst] == 1;
+}
+
+static void sel_insn(struct isel *is, struct ir_insn *in)
+{
+	is->cur = in;
+	if (in->loc.src)
+		is->loc = in->loc;
+	switch (in->opc) {
+	case IR_MOV:
+		if (is->f->reg_types[in->dst] == IRT_STR) {
+			if (in->a.kind == IRV_REG && is->deferred[in->a.reg])
+				emit_deferred(is, in->a.reg, is->S,
+					      is->soff[in->dst], is->msl);
+			else if (in->a.kind == IRV_REG)
+				strcpy_off(is, is->soff[in->dst],
+					   is->soff[in->a.reg]);
+			else
+				strconst(is, is->soff[in->dst], "");
+		} else if (in->a.kind == IRV_REG) {
+			mov(is, is->lreg[in->dst], is->lreg[in->a.reg]);
+		} else {
+			movi(is, is->lreg[in->dst], in->a.imm);
+		}
+		break;
+	case IR_CONST:
+		movi(is, is->lreg[in->dst], in->imm);
+		break;
+	case IR_STRCONST:
+		strconst(is, is->soff[in->dst], strtab(is, in->imm));
+		break;
+	case IR_BIN: sel_bin(is, in); break;
+	case IR_UN: sel_un(is, in); break;
+	case IR_CMP: sel_cmp(is, in); break;
+	case IR_STRCMP: sel_strcmp(is, in, -1, -1); break;
+	case IR_CONCAT: sel_concat(is, in); break;
+	case IR_LOAD_LOCAL:
+	case IR_STORE_LOCAL: sel_local(is, in); break;
+	case IR_LOAD_GLOBAL:
+	case IR_STORE_GLOBAL: sel_global(is, in); break;
+	case IR_MAP_GET: sel_map_get(is, in); break;
+	case IR_MAP_SET: sel_map_set(is, in); break;
+	case IR_MAP_ADD: sel_map_add(is, in); break;
+	case IR_MAP_DELETE: sel_map_delete(is, in); break;
+	case IR_MAP_EXISTS: sel_map_exists(is, in); break;
+	case IR_STAT_ADD: sel_stat_add(is, in); break;
+	case IR_BUILTIN: sel_builtin(is, in); break;
+	case IR_PRINTF: sel_printf(is, in); break;
+	case IR_PRINT_HIST: sel_print_hist(is, in); break;
+	case IR_EXIT: sel_exit(is); break;
+	case IR_ERROR: sel_error(is, in); break;
+	case IR_JMP:
+		ja(is, is->blabel[in->target]);
+		break;
+	case IR_BR:
+		/* if (a != 0) goto target; goto target2 */
+		jmp_ri(is, BPF_JNE, val(is, in->a), 0, is->blabel[in->target]);
+		ja(is, is->blabel[in->target2]);
+		break;
+	case IR_RET:
+		ret0(is);
+		break;
+	case IR_REGEX:
+		error_at(is, "%s", "regular expression matching is not "
+			 "supported in kernel-side probes yet");
+		break;
+	case IR_SPRINTF:
+		error_at(is, "%s", "sprintf is not supported in kernel-side "
+			 "probes yet");
+		break;
+	case IR_STAT_GET:
+		error_at(is, "%s", "statistics extraction (@count, @avg...) "
+			 "is only supported in begin/end/error probes");
+		break;
+	case IR_MAP_CLEAR:
+		error_at(is, "%s", "deleting a whole array is not supported "
+			 "in kernel-side probes yet");
+		break;
+	case IR_FOREACH:
+		if (in->sort_dir) {
+			error_at(is, "%s", "sorted foreach is only supported "
+				 "in begin/end/error probes");
+			break;
+		}
+		/* fallthrough */
+	case IR_LOOP:
+		error_at(is, "%s", "loops are not supported in kernel-side "
+			 "probes yet");
+		break;
+	case IR_CALL:
+		error_at(is, "%s", "calls of script functions are not "
+			 "supported in kernel-side probes yet");
+		break;
+	default:
+		error_at(is, "%s", "this operation is not supported in "
+			 "kernel-side probes yet");
+		break;
+	}
+}
+
+/* ---- the function -------------------------------------------------------- */
+
+static void count_uses(struct isel *is, struct ir_val v)
+{
+	if (v.kind == IRV_REG && v.reg >= 0 && v.reg < is->f->nregs)
+		is->nuses[v.reg]++;
+}
+
+/* Uses and single defs of every IR vreg; deferral of execname. */
+static void prescan(struct isel *is)
+{
+	struct ir_func *f = is->f;
+	int *ndefs = arena__alloc(&is->cg->s->arena,
+				  sizeof(int) * (f->nregs + 1));
+
+	vec_foreach(bi, &f->blocks) {
+		struct ir_block *b = vec_at(&f->blocks, bi);
+
+		vec_foreach(ii, &b->insns) {
+			struct ir_insn *in = vec_at(&b->insns, ii);
+
+			count_uses(is, in->a);
+			count_uses(is, in->b);
+			for (int k = 0; k < in->nargs; k++) {
+				struct ir_val v = in->args[k];
+
+				count_uses(is, v);
+				if (v.kind != IRV_REG || v.reg < 0 ||
+				    v.reg >= f->nregs)
+					continue;
+				if (in->opc == IR_PRINTF ||
+				    (in->map && in->opc != IR_FOREACH &&
+				     k < in->map->nkeys))
+					is->nsinks[v.reg]++;
+			}
+			if ((in->opc == IR_STORE_LOCAL || in->opc == IR_MOV) &&
+			    in->a.kind == IRV_REG && in->a.reg >= 0 &&
+			    in->a.reg < f->nregs)
+				is->nsinks[in->a.reg]++;
+			if (in->dst >= 0 && in->dst < f->nregs) {
+				ndefs[in->dst]++;
+				is->def[in->dst] = in;
+			}
+		}
+	}
+	/* a string defined once by execname() and used once can be written
+	 * by get_current_comm straight where it is used */
+	for (int r = 0; r < f->nregs; r++)
+		is->deferred[r] = f->reg_types[r] == IRT_STR &&
+				  ndefs[r] == 1 && is->nuses[r] == 1 &&
+				  is->nsinks[r] == 1 &&
+				  is_execname(is->def[r]);
+}
+
+static bool needs_scratch(struct isel *is)
+{
+	struct ir_func *f = is->f;
+
+	for (int r = 0; r < f->nregs; r++)
+		if (f->reg_types[r] == IRT_STR && !is->deferred[r])
+			return true;
+	vec_foreach(i, &f->slots) {
+		struct ir_slot *sl = vec_at(&f->slots, i);
+
+		if (sl->type == IRT_STR || sl->used_by_region)
+			return true;
+	}
+	vec_foreach(bi, &f->blocks) {
+		struct ir_block *b = vec_at(&f->blocks, bi);
+
+		vec_foreach(ii, &b->insns) {
+			struct ir_insn *in = vec_at(&b->insns, ii);
+
+			if (in->opc == IR_STAT_ADD || in->opc == IR_CALL ||
+			    in->opc == IR_LOOP || in->opc == IR_FOREACH)
+				return true;
+			if (in->map)
+				for (int k = 0; k < in->map->nkeys; k++)
+					if (in->map->key_types[k] == IRT_STR)
+						return true;
+		}
+	}
+	return false;
+}
+
+/* Registers and scratch places of vregs and slots. */
+static void assign_homes(struct isel *is)
+{
+	struct ir_func *f = is->f;
+	struct arena *A = &is->cg->s->arena;
+	int nslots = f->slots.n;
+
+	is->lreg = arena__alloc(A, sizeof(int) * (f->nregs + 1));
+	is->soff = arena__alloc(A, sizeof(int) * (f->nregs + 1));
+	for (int r = 0; r < f->nregs; r++) {
+		is->lreg[r] = LIR_NONE;
+		if (f->reg_types[r] == IRT_STR)
+			is->soff[r] = scratch_alloc(is, is->msl);
+		else
+			is->lreg[r] = vreg(is);
+	}
+	is->slot_reg = arena__alloc(A, sizeof(int) * (nslots + 1));
+	is->slot_off = arena__alloc(A, sizeof(int) * (nslots + 1));
+	for (int i = 0; i < nslots; i++) {
+		struct ir_slot *sl = vec_at(&f->slots, i);
+
+		is->slot_reg[i] = LIR_NONE;
+		if (sl->type == IRT_STR)
+			is->slot_off[i] = scratch_alloc(is, is->msl);
+		else if (sl->used_by_region)
+			is->slot_off[i] = scratch_alloc(is, 8);
+		else
+			is->slot_reg[i] = vreg(is);
+	}
+}
+
+/* Probe prologue:
+ *   *(u32 *)(fp - 4) = 0;
+ *   G = map_lookup_elem(&globals, fp - 4); if (!G) return 0;
+ *   if (G->control.exit_requested) return 0;
+ *   S = map_lookup_elem(&scratch, fp - 4); if (!S) return 0;  (if used)
+ * Promoted long locals start at 0; strings at "". */
+static void prologue(struct isel *is, bool need_s)
+{
+	int key = vreg(is), t = vreg(is);
+	int off = stack_alloc(is, 8);
+
+	st(is, BPF_W, LIR_FP, off + 4, 0);
+	mov(is, key, LIR_FP);
+	op_ri(is, BPF_ADD, key, off + 4);
+	is->G = lookup(is, is->p->globals_map, key);
+	jmp_ri(is, BPF_JEQ, is->G, 0, is->lbl_ret0);
+	ldx(is, BPF_DW, t, is->G,
+	    offsetof(struct ir_control, exit_requested));
+	jmp_ri(is, BPF_JNE, t, 0, is->lbl_ret0);
+	if (need_s) {
+		is->S = lookup(is, is->p->scratch_map, key);
+		jmp_ri(is, BPF_JEQ, is->S, 0, is->lbl_ret0);
+	}
+	for (int i = 0; i < is->f->slots.n; i++) {
+		struct ir_slot *sl = vec_at(&is->f->slots, i);
+
+		if (is->slot_reg[i] != LIR_NONE)
+			movi(is, is->slot_reg[i], 0);
+		else if (sl->type == IRT_STR)
+			st(is, BPF_B, is->S, is->slot_off[i], 0);
+		else
+			st(is, BPF_DW, is->S, is->slot_off[i], 0);
+	}
+}
+
+struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
+			    struct ir_func *f)
+{
+	struct arena *A = &cg->s->arena;
+	struct isel is = {
+		.cg = cg, .cp = cp, .p = cg->p, .f = f,
+		.msl = cg->p->maxstringlen > 0 ? cg->p->maxstringlen : 128,
+		.S = LIR_NONE, .G = LIR_NONE, .loc = f->loc,
+	};
+	struct lir_func *lf = arena__alloc(A, sizeof(*lf));
+
+	lf->name = f->name;
+	lf->irf = f;
+	lf->nregs = LIR_NPHYS;
+	is.lf = lf;
+	is.nuses = arena__alloc(A, sizeof(int) * (f->nregs + 1));
+	is.nsinks = arena__alloc(A, sizeof(int) * (f->nregs + 1));
+	is.def = arena__alloc(A, sizeof(*is.def) * (f->nregs + 1));
+	is.deferred = arena__alloc(A, sizeof(bool) * (f->nregs + 1));
+	is.blabel = arena__alloc(A, sizeof(int) * (f->blocks.n + 1));
+	for (int i = 0; i < f->blocks.n; i++)
+		is.blabel[i] = label(&is);
+	is.lbl_ret0 = label(&is);
+
+	if (f->kind != IRF_PROBE) {
+		diag__error(cg->s, &f->loc, "semantic error",
+			    "script functions and loops are not supported in "
+			    "kernel-side probes yet");
+		return NULL;
+	}
+	prescan(&is);
+	assign_homes(&is);
+	prologue(&is, needs_scratch(&is));
+
+	vec_foreach(bi, &f->blocks) {
+		struct ir_block *b = vec_at(&f->blocks, bi);
+
+		place(&is, is.blabel[b->id >= 0 && b->id < f->blocks.n ?
+				     b->id : bi]);
+		for (int ii = 0; ii < b->insns.n && !is.err; ii++) {
+			struct ir_insn *in = vec_at(&b->insns, ii);
+			struct ir_insn *next = ii + 1 < b->insns.n ?
+				vec_at(&b->insns, ii + 1) : NULL;
+
+			if (fuse_cmp_br(&is, in, next)) {
+				/* if (a op b) goto T; goto F */
+				is.cur = in;
+				if (in->loc.src)
+					is.loc = in->loc;
+				if (in->opc == IR_STRCMP) {
+					sel_strcmp(&is, in,
+						   is.blabel[next->target],
+						   is.blabel[next->target2]);
+				} else {
+					cmp_jump(&is, in,
+						 is.blabel[next->target]);
+					ja(&is, is.blabel[next->target2]);
+				}
+				ii++;
+				continue;
+			}
+			sel_insn(&is, in);
+		}
+		if (is.err)
+			break;
+	}
+	emit_stubs(&is);
+	/* return 0 */
+	place(&is, is.lbl_ret0);
+	movi(&is, 0, 0);
+	put(&is, LK_EXIT)->src = LIR_NONE;
+	lf->stack_isel = is.stack;
+	if (is.err)
+		return NULL;
+	if (cg->scratch_size > 32768 - 2 * is.msl) {
+		diag__error(cg->s, &f->loc, "semantic error",
+			    "probe needs %d bytes of per-CPU scratch memory "
+			    "(strings, keys), at most %d are available",
+			    cg->scratch_size, 32768 - 2 * is.msl);
+		return NULL;
+	}
+	return lf;
+}

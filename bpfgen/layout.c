@@ -1,0 +1,250 @@
+/* layout.c - maps, key/value layouts and global offsets (pass 3, first).
+ *
+ * From the elaborated program: one IRM_GLOBALS map holding struct
+ * ir_control and every scalar global, one IRM_ARRAY map per global array,
+ * one IRM_STATS map per statistic, the scratch map and the ring buffer.
+ * The limits come from -D:
+ *   MAXSTRINGLEN   bytes of a string, NUL included (default 128, 16..1024)
+ *   MAXMAPENTRIES  entries of an array without [N] (default 2048)
+ *   MAXACTION      iterations one loop may run in a kernel-side probe
+ *                  before it faults (default 100000; stap counts
+ *                  statements, bstap counts loop iterations); user-space
+ *                  probes have no bound
+ *   BUFFER_SIZE    ring buffer bytes (default 1 MiB, a power of 2)
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ir.h"
+#include "session.h"
+
+static enum ir_type ir_type_of(enum type t)
+{
+	switch (t) {
+	case TY_LONG:
+		return IRT_LONG;
+	case TY_STRING:
+		return IRT_STR;
+	default:
+		return IRT_NONE;
+	}
+}
+
+static struct ir_map *new_map(struct ir_program *p, enum ir_map_kind kind,
+			      const char *name)
+{
+	struct ir_map *m = arena__alloc(&p->s->arena, sizeof(*m));
+
+	m->id = p->maps.n;
+	m->kind = kind;
+	m->name = name;
+	m->fd = -1;
+	vec__push(&p->s->arena, &p->maps, m);
+	return m;
+}
+
+static int type_size(const struct ir_program *p, enum ir_type t)
+{
+	return t == IRT_STR ? p->maxstringlen : 8;
+}
+
+/* The key columns of an array or statistic from its declaration. */
+static int layout_keys(struct session *s, struct ir_program *p,
+		       struct ir_map *m, struct vardecl *d)
+{
+	int off = 0;
+
+	if (d->arity > IR_MAX_KEYS) {
+		diag__error(s, &d->loc, "semantic error",
+			    "array '%s' has %d index expressions, at most %d "
+			    "are supported", d->name, d->arity, IR_MAX_KEYS);
+		return -EINVAL;
+	}
+	m->nkeys = d->arity > 0 ? d->arity : 0;
+	for (int i = 0; i < m->nkeys; i++) {
+		enum ir_type t = d->key_types ? ir_type_of(d->key_types[i])
+					      : IRT_NONE;
+
+		if (t == IRT_NONE) {
+			diag__error(s, &d->loc, "semantic error",
+				    "unresolved type of index %d of array "
+				    "'%s'", i + 1, d->name);
+			return -EINVAL;
+		}
+		m->key_types[i] = t;
+		m->key_off[i] = off;
+		off += type_size(p, t);
+	}
+	m->key_size = m->nkeys ? off : 4;
+	return 0;
+}
+
+static int64_t entries_of(struct ir_program *p, const struct vardecl *d)
+{
+	return d->maxsize > 0 ? d->maxsize : p->maxmapentries;
+}
+
+/* A statistic: struct ir_stat, then the histogram buckets. */
+static int layout_stats(struct session *s, struct ir_program *p,
+			struct vardecl *d)
+{
+	struct ir_map *m = new_map(p, IRM_STATS, d->name);
+
+	m->decl = d;
+	if (layout_keys(s, p, m, d))
+		return -EINVAL;
+	m->max_entries = m->nkeys ? entries_of(p, d) : 1;
+	m->wrap = d->wrap;
+	if (d->want_hist_log && d->want_hist_linear) {
+		diag__error(s, &d->loc, "semantic error",
+			    "statistic '%s' is used with both @hist_log and "
+			    "@hist_linear; bstap supports one histogram shape "
+			    "per statistic", d->name);
+		return -EINVAL;
+	}
+	if (d->want_hist_log) {
+		m->hist = IRH_LOG;
+		m->nbuckets = 128;
+	} else if (d->want_hist_linear) {
+		int64_t n;
+
+		if (d->hist_step <= 0 || d->hist_hi <= d->hist_lo) {
+			diag__error(s, &d->loc, "semantic error",
+				    "@hist_linear of '%s': need low < high "
+				    "and a positive step", d->name);
+			return -EINVAL;
+		}
+		n = (d->hist_hi - d->hist_lo) / d->hist_step + 3;
+		if (n > 258) {
+			diag__error(s, &d->loc, "semantic error",
+				    "@hist_linear of '%s' has %lld buckets, at "
+				    "most 256 are supported", d->name,
+				    (long long)(n - 2));
+			return -EINVAL;
+		}
+		m->hist = IRH_LINEAR;
+		m->hist_lo = d->hist_lo;
+		m->hist_hi = d->hist_hi;
+		m->hist_step = d->hist_step;
+		m->nbuckets = (int)n;
+	}
+	m->val_size = (int)sizeof(struct ir_stat) + 8 * m->nbuckets;
+	return 0;
+}
+
+static int layout_array(struct session *s, struct ir_program *p,
+			struct vardecl *d)
+{
+	struct ir_map *m = new_map(p, IRM_ARRAY, d->name);
+
+	m->decl = d;
+	if (layout_keys(s, p, m, d))
+		return -EINVAL;
+	m->val_type = ir_type_of(d->type);
+	if (m->val_type == IRT_NONE) {
+		diag__error(s, &d->loc, "semantic error",
+			    "unresolved type for array '%s'", d->name);
+		return -EINVAL;
+	}
+	m->val_size = type_size(p, m->val_type);
+	m->max_entries = entries_of(p, d);
+	m->wrap = d->wrap;
+	return 0;
+}
+
+static int layout_scalar(struct session *s, struct ir_program *p,
+			 struct vardecl *d, int *off)
+{
+	struct ir_global *g = arena__alloc(&s->arena, sizeof(*g));
+
+	g->decl = d;
+	g->type = ir_type_of(d->type);
+	if (g->type == IRT_NONE) {
+		diag__error(s, &d->loc, "semantic error",
+			    "unresolved type for global '%s'", d->name);
+		return -EINVAL;
+	}
+	*off = (*off + 7) & ~7;
+	g->off = *off;
+	*off += type_size(p, g->type);
+	vec__push(&s->arena, &p->globals, g);
+	return 0;
+}
+
+static void layout_limits(struct session *s, struct ir_program *p)
+{
+	p->maxstringlen = (int)session__define_num(s, "MAXSTRINGLEN", 128,
+						   16, 1024);
+	p->maxmapentries = session__define_num(s, "MAXMAPENTRIES", 2048, 1,
+					       1 << 24);
+	p->maxaction = session__define_num(s, "MAXACTION", 100000, 1,
+					   1 << 23);
+}
+
+int layout__program(struct session *s, struct ir_program *p)
+{
+	int off = (int)sizeof(struct ir_control);
+	int64_t bufsize;
+
+	layout_limits(s, p);
+	p->globals_map = new_map(p, IRM_GLOBALS, "__globals");
+	if (!s->prog)
+		return -EINVAL;
+	vec_foreach(i, &s->prog->globals) {
+		struct vardecl *d = vec_at(&s->prog->globals, i);
+		int rc;
+
+		if (d->type == TY_STATS)
+			rc = layout_stats(s, p, d);
+		else if (d->arity > 0)
+			rc = layout_array(s, p, d);
+		else
+			rc = layout_scalar(s, p, d, &off);
+		if (rc)
+			return rc;
+	}
+	off = (off + 7) & ~7;
+	p->globals_size = off;
+	p->globals_map->key_size = 4;
+	p->globals_map->val_size = off;
+	p->globals_map->max_entries = 1;
+
+	p->scratch_map = new_map(p, IRM_SCRATCH, "__scratch");
+	p->scratch_map->key_size = 4;
+	p->scratch_map->max_entries = 1;
+
+	bufsize = session__define_num(s, "BUFFER_SIZE", 1 << 20, 4096,
+				      (int64_t)1 << 30);
+	if (bufsize & (bufsize - 1)) {
+		diag__plain(s, "-D BUFFER_SIZE=%lld: must be a power of 2",
+			    (long long)bufsize);
+		return -EINVAL;
+	}
+	p->ringbuf_map = new_map(p, IRM_RINGBUF, "__ringbuf");
+	p->ringbuf_map->max_entries = bufsize;
+	return s->errors ? -EINVAL : 0;
+}
+
+struct ir_map *layout__map_of(const struct ir_program *p,
+			      const struct vardecl *decl)
+{
+	vec_foreach(i, &p->maps) {
+		struct ir_map *m = vec_at(&p->maps, i);
+
+		if (m->decl == decl)
+			return m;
+	}
+	return NULL;
+}
+
+struct ir_global *layout__global_of(const struct ir_program *p,
+				    const struct vardecl *decl)
+{
+	vec_foreach(i, &p->globals) {
+		struct ir_global *g = vec_at(&p->globals, i);
+
+		if (g->decl == decl)
+			return g;
+	}
+	return NULL;
+}
