@@ -71,12 +71,15 @@ enum {
 	HELPER_get_current_task = 35,
 	HELPER_probe_read_kernel = 113,
 	HELPER_probe_read_kernel_str = 115,
+	HELPER_ringbuf_output = 130,
 	HELPER_ringbuf_reserve = 131,
 	HELPER_ringbuf_submit = 132,
 	HELPER_ringbuf_discard = 133,
 	HELPER_for_each_map_elem = 164,
 	HELPER_bpf_loop = 181,
+	HELPER_snprintf = 165,
 	HELPER_strncmp = 182,
+	HELPER_map_lookup_percpu_elem = 195,
 };
 
 #endif

@@ -54,12 +54,15 @@ static const char *helper_name(int id)
 	case HELPER_get_current_task: return "get_current_task";
 	case HELPER_probe_read_kernel: return "probe_read_kernel";
 	case HELPER_probe_read_kernel_str: return "probe_read_kernel_str";
+	case HELPER_ringbuf_output: return "ringbuf_output";
 	case HELPER_ringbuf_reserve: return "ringbuf_reserve";
 	case HELPER_ringbuf_submit: return "ringbuf_submit";
 	case HELPER_ringbuf_discard: return "ringbuf_discard";
 	case HELPER_for_each_map_elem: return "for_each_map_elem";
 	case HELPER_bpf_loop: return "loop";
 	case HELPER_strncmp: return "strncmp";
+	case HELPER_snprintf: return "snprintf";
+	case HELPER_map_lookup_percpu_elem: return "map_lookup_percpu_elem";
 	default: return "helper";
 	}
 }
@@ -162,6 +165,9 @@ int disasm__insn(FILE *f, const struct bpf_insn *x, int n_left,
 			if (x->src_reg == BPF_PSEUDO_MAP_FD)
 				fprintf(f, "r%d = map[%s] ll", x->dst_reg,
 					m ? m : "?");
+			else if (x->src_reg == BPF_PSEUDO_MAP_VALUE)
+				fprintf(f, "r%d = &map[%s][0] + %d ll",
+					x->dst_reg, m ? m : "?", x[1].imm);
 			else if (x->src_reg == BPF_PSEUDO_FUNC)
 				fprintf(f, "r%d = func pc%+d ll", x->dst_reg,
 					x->imm);

@@ -25,6 +25,8 @@
 struct errstub {
 	const char *msg;
 	int label;
+	uint32_t type;		/* REC_ERROR or REC_MAXACTION */
+	int target;		/* catch label, or -1: report / propagate */
 };
 
 struct isel {
@@ -52,6 +54,11 @@ struct isel {
 	struct errstub *stubs;
 	int nstubs;
 	int err;
+	struct fninfo *fi;		/* this function's plan */
+	struct ir_func *frame_f;	/* whose frame slots (region: owner) */
+	int errv;			/* vreg: pointer the error tails read */
+	int lbl_prop;			/* propagate the error state, or -1 */
+	bool want_errmsg;		/* the function reads IR_ERRMSG */
 };
 
 /* ---- emitting LIR ------------------------------------------------------ */
@@ -227,6 +234,46 @@ static void ret0(struct isel *is)
 	ja(is, is->lbl_ret0);
 }
 
+/* dst = &.rodata[off] */
+static void ldrodata(struct isel *is, int dst, int off)
+{
+	struct lir *l = put(is, LK_LDMAPVAL);
+
+	l->dst = dst;
+	l->map = is->cg->rodata_map;
+	l->imm = off;
+}
+
+/* r0 = v; exit */
+static void ret_val(struct isel *is, int v)
+{
+	mov(is, 0, v);
+	put(is, LK_EXIT);
+}
+
+static void ret_imm(struct isel *is, int64_t v)
+{
+	movi(is, 0, v);
+	put(is, LK_EXIT);
+}
+
+/* The label that propagates the error state already in S: the probe
+ * reports it, a function returns 1, a region returns IRR_ERROR. */
+static int prop_label(struct isel *is)
+{
+	if (is->lbl_prop < 0)
+		is->lbl_prop = is->lf->nlabels++;
+	return is->lbl_prop;
+}
+
+/* Where to go when the state is set: the catch block or propagate. */
+static int state_target(struct isel *is, struct ir_insn *in)
+{
+	if (in && in->on_error >= 0)
+		return is->blabel[in->on_error];
+	return prop_label(is);
+}
+
 /* Stack bytes for isel's own use (keys, values); returns the offset
  * from r10 (negative). */
 static int stack_alloc(struct isel *is, int size)
@@ -246,12 +293,56 @@ static void error_at(struct isel *is, const char *fmt, const char *what)
 
 /* ---- scratch ------------------------------------------------------------ */
 
+int cg__scratch_alloc(struct cg *cg, int size)
+{
+	int off = (cg->scratch_size + 7) & ~7;
+
+	cg->scratch_size = off + size;
+	return off;
+}
+
 static int scratch_alloc(struct isel *is, int size)
 {
-	int off = (is->cg->scratch_size + 7) & ~7;
+	return cg__scratch_alloc(is->cg, size);
+}
 
-	is->cg->scratch_size = off + size;
+/* size bytes of data in .rodata (8-aligned, shared when equal) */
+int cg__rodata_add(struct cg *cg, const void *data, int size)
+{
+	int off;
+
+	for (off = 0; off + size <= cg->rodata_size; off += 8)
+		if (!memcmp(cg->rodata + off, data, size))
+			return off;
+	off = (cg->rodata_size + 7) & ~7;
+	if (off + size > cg->rodata_cap) {
+		int cap = (off + size) * 2 + 256;
+		char *n = arena__alloc(&cg->s->arena, cap);
+
+		memset(n, 0, cap);
+		if (cg->rodata_size)
+			memcpy(n, cg->rodata, cg->rodata_size);
+		cg->rodata = n;
+		cg->rodata_cap = cap;
+	}
+	memcpy(cg->rodata + off, data, size);
+	cg->rodata_size = off + size;
 	return off;
+}
+
+/* the error state in S: {struct rec_hdr, message[MSL]} */
+static int errrec(struct isel *is)
+{
+	if (is->cg->errrec_off < 0)
+		is->cg->errrec_off = scratch_alloc(is, 8 + is->msl);
+	return is->cg->errrec_off;
+}
+
+static int rcode(struct isel *is)
+{
+	if (is->cg->rcode_off < 0)
+		is->cg->rcode_off = scratch_alloc(is, 8);
+	return is->cg->rcode_off;
 }
 
 /* dst = S + off */
@@ -283,38 +374,54 @@ static bool is_imm32(struct ir_val v)
 
 /* ---- faults ------------------------------------------------------------- */
 
-/* The label to go to when the current instruction faults with msg. */
-static int fault_label(struct isel *is, const char *msg)
+static int new_stub(struct isel *is, const char *msg, uint32_t type,
+		    int target)
+{
+	struct errstub *n;
+
+	for (int i = 0; i < is->nstubs; i++)
+		if (!strcmp(is->stubs[i].msg, msg) &&
+		    is->stubs[i].type == type && is->stubs[i].target == target)
+			return is->stubs[i].label;
+	n = arena__alloc(&is->cg->s->arena, sizeof(*n) * (is->nstubs + 1));
+	if (is->nstubs)
+		memcpy(n, is->stubs, sizeof(*n) * is->nstubs);
+	n[is->nstubs].msg = msg;
+	n[is->nstubs].label = label(is);
+	n[is->nstubs].type = type;
+	n[is->nstubs].target = target;
+	is->stubs = n;
+	return n[is->nstubs++].label;
+}
+
+/* The label to go to when the current instruction faults with msg
+ * ("msg near <token> at file:line:col", as stap says it). */
+static int fault_label_t(struct isel *is, const char *msg, uint32_t type)
 {
 	struct ir_insn *in = is->cur;
 	char *full;
 
-	if (in && in->on_error >= 0)
-		return is->blabel[in->on_error];
 	if (in && in->near && in->loc.src)
 		full = arena__printf(&is->cg->s->arena, "%s near %s at %s:%d:%d",
 				     msg, in->near, in->loc.src->name,
 				     in->loc.line, in->loc.col);
-	else if (in && in->loc.src)
+	else if (in && in->loc.src && type == REC_ERROR)
 		full = arena__printf(&is->cg->s->arena, "%s at %s:%d:%d", msg,
 				     in->loc.src->name, in->loc.line,
 				     in->loc.col);
 	else
 		full = arena__strdup(&is->cg->s->arena, msg);
-	for (int i = 0; i < is->nstubs; i++)
-		if (!strcmp(is->stubs[i].msg, full))
-			return is->stubs[i].label;
-	{
-		struct errstub *n = arena__alloc(&is->cg->s->arena,
-						 sizeof(*n) * (is->nstubs + 1));
-
-		if (is->nstubs)
-			memcpy(n, is->stubs, sizeof(*n) * is->nstubs);
-		n[is->nstubs].msg = full;
-		n[is->nstubs].label = label(is);
-		is->stubs = n;
-		return n[is->nstubs++].label;
+	if (in && in->on_error >= 0) {
+		if (!is->want_errmsg)
+			return is->blabel[in->on_error];
+		return new_stub(is, full, type, is->blabel[in->on_error]);
 	}
+	return new_stub(is, full, type, -1);
+}
+
+static int fault_label(struct isel *is, const char *msg)
+{
+	return fault_label_t(is, msg, REC_ERROR);
 }
 
 static int probe_id(struct isel *is)
@@ -383,25 +490,101 @@ static void store_cstr(struct isel *is, int dst, int off, const char *msg,
 	}
 }
 
-/* The error stubs of the function, placed after its body:
- *   stub_k: rec = reserve(8 + MSL); if (rec) { rec = {REC_ERROR, probe};
- *           strcpy(rec->msg, "msg near ... at f:l:c"); submit(rec); }
- *           lock control.error_count += 1; return 0; */
+/* S.err.msg = strcpy(src) */
+static void copy_to_state(struct isel *is, int src)
+{
+	sptr(is, 1, errrec(is) + 8);
+	movi(is, 2, is->msl);
+	mov(is, 3, src);
+	call(is, HELPER_probe_read_kernel_str, 3);
+}
+
+/* The fault stubs, after the body.  Each loads a constant from .rodata
+ * into errv and jumps to a shared tail:
+ *   probe, uncaught:  errv = &rodata{hdr, msg}; goto report;
+ *   otherwise:        errv = &rodata"msg"; S.err.msg = strcpy(errv);
+ *                     goto catch / propagate;
+ *   report:     if (ringbuf_output(&ringbuf, errv, 8 + MSL, 0))
+ *                 lock control.skipped += 1;
+ *               lock control.error_count += 1; return 0;
+ *   propagate:  probe: S.err.hdr = {REC_ERROR, probe}; errv = &S.err;
+ *                 goto report;
+ *               function: return 1;
+ *               region: S.rcode = IRR_ERROR; return 1;  */
 static void emit_stubs(struct isel *is)
 {
-	for (int i = 0; i < is->nstubs; i++) {
-		int dropped = label(is), done = label(is), rec;
+	bool is_main = is->f->kind == IRF_PROBE;
+	int report = label(is), state = label(is), cnt = label(is);
+	bool need_report = false, need_state = false;
+	struct arena *A = &is->cg->s->arena;
 
-		is->loc = is->f->loc;
-		place(is, is->stubs[i].label);
-		rec = rec_reserve(is, 8 + is->msl, REC_ERROR, probe_id(is),
-				  dropped);
-		store_cstr(is, rec, 8, is->stubs[i].msg, is->msl);
-		rec_submit(is, rec);
-		ja(is, done);
-		place(is, dropped);
+	is->errv = vreg(is);
+	is->loc = is->f->loc;
+	for (int i = 0; i < is->nstubs; i++) {
+		struct errstub *st = &is->stubs[i];
+		int n = (int)strlen(st->msg);
+
+		if (n > is->msl - 1)
+			n = is->msl - 1;
+		place(is, st->label);
+		if (is_main && st->target < 0) {
+			char *rec = arena__alloc(A, 8 + is->msl);
+			struct rec_hdr h = { st->type, (uint32_t)probe_id(is) };
+
+			memset(rec, 0, 8 + is->msl);
+			memcpy(rec, &h, sizeof(h));
+			memcpy(rec + 8, st->msg, n);
+			ldrodata(is, is->errv,
+				 cg__rodata_add(is->cg, rec, 8 + is->msl));
+			ja(is, report);
+			need_report = true;
+			continue;
+		}
+		{
+			char *m = arena__alloc(A, n + 1);
+
+			memcpy(m, st->msg, n);
+			m[n] = 0;
+			ldrodata(is, is->errv, cg__rodata_add(is->cg, m, n + 1));
+		}
+		if (st->target >= 0) {
+			copy_to_state(is, is->errv);
+			ja(is, st->target);
+		} else {
+			ja(is, state);
+			need_state = true;
+		}
+	}
+	if (need_state) {
+		place(is, state);
+		copy_to_state(is, is->errv);
+		ja(is, prop_label(is));
+	}
+	if (is->lbl_prop >= 0) {
+		place(is, is->lbl_prop);
+		if (is_main) {
+			st(is, BPF_W, is->S, errrec(is), REC_ERROR);
+			st(is, BPF_W, is->S, errrec(is) + 4, probe_id(is));
+			sptr(is, is->errv, errrec(is));
+			ja(is, report);
+			need_report = true;
+		} else if (is->f->kind == IRF_FUNCTION) {
+			ret_imm(is, 1);
+		} else {
+			st(is, BPF_DW, is->S, rcode(is), IRR_ERROR);
+			ret_imm(is, 1);
+		}
+	}
+	if (need_report) {
+		place(is, report);
+		ldmap(is, 1, is->p->ringbuf_map);
+		mov(is, 2, is->errv);
+		movi(is, 3, 8 + is->msl);
+		movi(is, 4, 0);
+		call(is, HELPER_ringbuf_output, 4);
+		jmp_ri(is, BPF_JEQ, 0, 0, cnt);
 		count_control(is, offsetof(struct ir_control, skipped));
-		place(is, done);
+		place(is, cnt);
 		count_control(is, offsetof(struct ir_control, error_count));
 		ret0(is);
 	}
@@ -818,9 +1001,7 @@ static void sel_concat(struct isel *is, struct ir_insn *in)
 
 static struct ir_slot *slot_of(struct isel *is, int slot)
 {
-	struct ir_func *owner = is->f;
-
-	return vec_at(&owner->slots, slot);
+	return vec_at(&is->frame_f->slots, slot);
 }
 
 static void sel_local(struct isel *is, struct ir_insn *in)
@@ -1367,8 +1548,14 @@ static void sel_error(struct isel *is, struct ir_insn *in)
 {
 	int dropped = label(is), done = label(is), rec, src;
 
-	if (in->on_error >= 0) {
+	if (in->on_error >= 0 && !is->want_errmsg) {
 		ja(is, is->blabel[in->on_error]);
+		return;
+	}
+	if (in->on_error >= 0 || is->f->kind != IRF_PROBE) {
+		/* S.err.msg = a; goto catch / propagate */
+		copy_to_state(is, str_ptr(is, in->a));
+		ja(is, state_target(is, in));
 		return;
 	}
 	src = str_ptr(is, in->a);
@@ -1413,6 +1600,235 @@ static void sel_print_hist(struct isel *is, struct ir_insn *in)
 	place(is, dropped);
 	count_control(is, offsetof(struct ir_control, skipped));
 	place(is, done);
+}
+
+/* ---- calls, returns, loops ----------------------------------------------- */
+
+static struct fninfo *fi_of(struct ir_func *f)
+{
+	return f ? f->be : NULL;
+}
+
+static int max_params(struct ir_func *fn, struct ir_insn *in)
+{
+	return in->nargs < fn->nparams ? in->nargs : fn->nparams;
+}
+
+/* d = fn(args) (see struct fninfo for the convention):
+ *   callee.frame[i] = arg i   (strings; longs past the registers)
+ *   r1 = G; r2 = S; r3.. = long args;  call fn
+ *   if (r0 != 0) goto catch / propagate    (a callee that may fault)
+ *   d = r0 / *(S + ret) / strcpy(S + ret)  */
+static void sel_call(struct isel *is, struct ir_insn *in)
+{
+	struct ir_func *fn = in->fn;
+	struct fninfo *c = fi_of(fn);
+	int vals[6], regs[6], n = 0, k = 1;
+	struct lir *l;
+
+	if (!c || c->sub < 0) {
+		error_at(is, "%s", "call of a function that was not planned");
+		return;
+	}
+	for (int i = 0; i < max_params(fn, in); i++) {
+		struct ir_slot *sl = vec_at(&fn->slots, i);
+		struct ir_val a = in->args[i];
+
+		if (sl->type == IRT_STR) {
+			int off = c->slot_off[i];
+
+			if (a.kind == IRV_REG && is->deferred[a.reg])
+				emit_deferred(is, a.reg, is->S, off, is->msl);
+			else if (a.kind == IRV_REG)
+				strcpy_off(is, off, is->soff[a.reg]);
+			else
+				strconst(is, off, "");
+		} else if (c->param_reg[i]) {
+			regs[n] = c->param_reg[i];
+			vals[n++] = val(is, a);
+		} else if (is_imm32(a)) {
+			st(is, BPF_DW, is->S, c->slot_off[i], (int32_t)a.imm);
+		} else {
+			stx(is, BPF_DW, is->S, c->slot_off[i], val(is, a));
+		}
+	}
+	if (c->need_G)
+		mov(is, k++, is->G);
+	if (c->need_S)
+		mov(is, k++, is->S);
+	for (int i = 0; i < n; i++) {
+		mov(is, regs[i], vals[i]);
+		if (regs[i] >= k)
+			k = regs[i] + 1;
+	}
+	l = put(is, LK_SUBCALL);
+	l->imm = c->sub;
+	l->nargs = k - 1;
+	if (c->may_fault)
+		jmp_ri(is, BPF_JNE, 0, 0, state_target(is, in));
+	if (in->dst < 0)
+		return;
+	if (is->f->reg_types[in->dst] == IRT_STR)
+		strcpy_off(is, is->soff[in->dst], c->ret_off);
+	else if (c->may_fault)
+		ldx(is, BPF_DW, is->lreg[in->dst], is->S, c->ret_off);
+	else
+		mov(is, is->lreg[in->dst], 0);
+}
+
+/* return a:
+ *   probe:    return 0
+ *   function: r0 = a, or *(S + ret) = a; r0 = 0 (it may fault, or a
+ *             string)
+ *   region:   CONTINUE: return 0; BREAK: return 1;
+ *             other codes: S.rcode = code; return 1  */
+static void sel_ret(struct isel *is, struct ir_insn *in)
+{
+	struct fninfo *fi = is->fi;
+
+	if (is->f->kind == IRF_PROBE) {
+		ret0(is);
+		return;
+	}
+	if (is->f->kind == IRF_REGION) {
+		if (in->imm == IRR_CONTINUE || in->imm == IRR_BREAK) {
+			ret_imm(is, in->imm == IRR_BREAK);
+			return;
+		}
+		st(is, BPF_DW, is->S, rcode(is), (int32_t)in->imm);
+		ret_imm(is, 1);
+		return;
+	}
+	if (is->f->ret == IRT_STR) {
+		struct ir_val a = in->a;
+
+		if (a.kind == IRV_REG && is->deferred[a.reg])
+			emit_deferred(is, a.reg, is->S, fi->ret_off, is->msl);
+		else if (a.kind == IRV_REG)
+			strcpy_off(is, fi->ret_off, is->soff[a.reg]);
+		else
+			strconst(is, fi->ret_off, "");
+		ret_imm(is, 0);
+		return;
+	}
+	if (is->f->ret == IRT_LONG && fi->may_fault) {
+		if (in->a.kind == IRV_REG)
+			stx(is, BPF_DW, is->S, fi->ret_off, val(is, in->a));
+		else
+			st(is, BPF_DW, is->S, fi->ret_off,
+			   (int32_t)in->a.imm);
+		ret_imm(is, 0);
+		return;
+	}
+	if (in->a.kind == IRV_REG)
+		ret_val(is, val(is, in->a));
+	else
+		ret_imm(is, in->a.kind == IRV_IMM ? in->a.imm : 0);
+}
+
+/* The callback's context on this function's stack: {G, S}; returns
+ * the register pointing at it. */
+static int region_ctx(struct isel *is)
+{
+	int off = stack_alloc(is, 16), r = vreg(is);
+
+	stx(is, BPF_DW, LIR_FP, off, is->G);
+	stx(is, BPF_DW, LIR_FP, off + 8, is->S);
+	mov(is, r, LIR_FP);
+	op_ri(is, BPF_ADD, r, off);
+	return r;
+}
+
+static void funcaddr(struct isel *is, int dst, struct ir_func *fn)
+{
+	struct lir *l = put(is, LK_FUNCADDR);
+
+	l->dst = dst;
+	l->imm = fi_of(fn)->sub;
+}
+
+/* After the helper: d = S.rcode; if (d == IRR_ERROR) goto catch /
+ * propagate */
+static void loop_end(struct isel *is, struct ir_insn *in)
+{
+	int d = in->dst >= 0 ? is->lreg[in->dst] : vreg(is);
+
+	ldx(is, BPF_DW, d, is->S, rcode(is));
+	jmp_ri(is, BPF_JEQ, d, IRR_ERROR, state_target(is, in));
+}
+
+/* d = loop(region):
+ *   ctx = {G, S}; S.rcode = 0;
+ *   n = bpf_loop(bound + 1, region, &ctx, 0);
+ *   if (n > bound) fault("MAXACTION exceeded");  then loop_end */
+static void sel_loop(struct isel *is, struct ir_insn *in)
+{
+	int64_t bound = in->imm > 0 ? in->imm :
+		(is->p->maxaction > 0 ? is->p->maxaction : 100000);
+	int ctx;
+
+	if (bound > (1 << 23) - 1)
+		bound = (1 << 23) - 1;
+	ctx = region_ctx(is);
+	st(is, BPF_DW, is->S, rcode(is), 0);
+	movi(is, 1, bound + 1);
+	funcaddr(is, 2, in->fn);
+	mov(is, 3, ctx);
+	movi(is, 4, 0);
+	call(is, HELPER_bpf_loop, 4);
+	jmp_ri(is, BPF_JSGT, 0, bound,
+	       fault_label_t(is, "MAXACTION exceeded", REC_MAXACTION));
+	loop_end(is, in);
+}
+
+/* d = foreach (keys in m [slice] limit a) region:
+ *   S.cnt = a; S.slice[i] = args[i]; ctx = {G, S}; S.rcode = 0;
+ *   bpf_for_each_map_elem(&m, region, &ctx, 0);  then loop_end */
+static void sel_foreach(struct isel *is, struct ir_insn *in)
+{
+	struct fninfo *r = fi_of(in->fn);
+	int ctx;
+
+	if (in->sort_dir) {
+		error_at(is, "%s", "sorted foreach is only supported in "
+			 "begin/end/error probes");
+		return;
+	}
+	if (in->a.kind != IRV_NONE) {
+		if (is_imm32(in->a))
+			st(is, BPF_DW, is->S, r->cnt_off, (int32_t)in->a.imm);
+		else
+			stx(is, BPF_DW, is->S, r->cnt_off, val(is, in->a));
+	}
+	for (int i = 0; i < in->nargs && i < in->map->nkeys; i++) {
+		if (in->args[i].kind == IRV_NONE)
+			continue;
+		if (in->map->key_types[i] != IRT_LONG) {
+			error_at(is, "%s", "foreach over a slice with a string "
+				 "key is not supported in kernel-side probes");
+			return;
+		}
+		if (is_imm32(in->args[i]))
+			st(is, BPF_DW, is->S, r->slice_off[i],
+			   (int32_t)in->args[i].imm);
+		else
+			stx(is, BPF_DW, is->S, r->slice_off[i],
+			    val(is, in->args[i]));
+	}
+	ctx = region_ctx(is);
+	st(is, BPF_DW, is->S, rcode(is), 0);
+	ldmap(is, 1, in->map);
+	funcaddr(is, 2, in->fn);
+	mov(is, 3, ctx);
+	movi(is, 4, 0);
+	call(is, HELPER_for_each_map_elem, 4);
+	loop_end(is, in);
+}
+
+/* d = the message of the error being handled: strcpy(S.err.msg) */
+static void sel_errmsg(struct isel *is, struct ir_insn *in)
+{
+	strcpy_off(is, is->soff[in->dst], errrec(is) + 8);
 }
 
 /* ---- one instruction ----------------------------------------------------- */
@@ -1482,9 +1898,11 @@ static void sel_insn(struct isel *is, struct ir_insn *in)
 		jmp_ri(is, BPF_JNE, val(is, in->a), 0, is->blabel[in->target]);
 		ja(is, is->blabel[in->target2]);
 		break;
-	case IR_RET:
-		ret0(is);
-		break;
+	case IR_RET: sel_ret(is, in); break;
+	case IR_CALL: sel_call(is, in); break;
+	case IR_LOOP: sel_loop(is, in); break;
+	case IR_FOREACH: sel_foreach(is, in); break;
+	case IR_ERRMSG: sel_errmsg(is, in); break;
 	case IR_REGEX:
 		error_at(is, "%s", "regular expression matching is not "
 			 "supported in kernel-side probes yet");
@@ -1500,21 +1918,6 @@ static void sel_insn(struct isel *is, struct ir_insn *in)
 	case IR_MAP_CLEAR:
 		error_at(is, "%s", "deleting a whole array is not supported "
 			 "in kernel-side probes yet");
-		break;
-	case IR_FOREACH:
-		if (in->sort_dir) {
-			error_at(is, "%s", "sorted foreach is only supported "
-				 "in begin/end/error probes");
-			break;
-		}
-		/* fallthrough */
-	case IR_LOOP:
-		error_at(is, "%s", "loops are not supported in kernel-side "
-			 "probes yet");
-		break;
-	case IR_CALL:
-		error_at(is, "%s", "calls of script functions are not "
-			 "supported in kernel-side probes yet");
 		break;
 	default:
 		error_at(is, "%s", "this operation is not supported in "

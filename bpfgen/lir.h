@@ -34,6 +34,8 @@ enum lir_kind {
 	LK_LDMAP,	/* dst = &map (BPF_LD_IMM64, BPF_PSEUDO_MAP_FD) */
 	LK_LDIMM64,	/* dst = imm (64 bit) */
 	LK_FUNCADDR,	/* dst = &subprogram imm (BPF_PSEUDO_FUNC) */
+	LK_LDMAPVAL,	/* dst = &map's value + imm (BPF_PSEUDO_MAP_VALUE);
+			 * map == cg->rodata_map: the .rodata constants */
 	LK_EXIT,	/* return r0 */
 };
 
@@ -45,6 +47,7 @@ struct lir {
 	int64_t imm;
 	int target;		/* LK_JMP: label */
 	int nargs;		/* LK_CALL/LK_SUBCALL */
+	int nret;		/* LK_SUBCALL/LK_EXIT: r0 is read/written */
 	struct ir_map *map;	/* LK_LDMAP */
 	struct loc loc;
 };
@@ -63,12 +66,60 @@ struct lir_func {
 	int start;
 };
 
-/* One BPF program being built: the probe's function and its
- * subprograms (script functions, regions) in call order. */
+/* One BPF program being built: the probe's function; the subprograms
+ * it reaches (indexes into cg->subs) are found by emit.c. */
 struct cg_prog {
 	struct lir_func *main;
-	struct vec subs;	/* of struct lir_func * */
-	struct vec sub_irf;	/* of struct ir_func *, parallel to subs */
+};
+
+/* Back-end data of one kernel-side IR function (ir_func.be).
+ * Script functions and regions are compiled once into ".text" and
+ * shared by every probe that reaches them; libbpf appends the ones a
+ * program uses to it at load time.
+ *
+ * Calling convention of a script function subprogram:
+ *   r1 = G (if need_G), then S (if need_S), then the first long
+ *   parameters; the other parameters (strings always) are stored by the
+ *   caller into the callee's frame slots in S.  A function that may
+ *   fault returns r0 = 0 (ok) or 1 (error state set in S), its value in
+ *   S + ret_off; otherwise r0 is the long value.  A string value is
+ *   always returned in S + ret_off.
+ * Regions are callbacks of bpf_loop (r2 = ctx) or bpf_for_each_map_elem
+ * (r2 = key, r3 = value, r4 = ctx); ctx points to {G, S} on the
+ * owner's stack.  They return 0 (go on) or 1 (stop), the region code in
+ * S + cg->rcode_off. */
+struct fninfo {
+	struct ir_func *f;
+	int *slot_off;		/* frame slot -> offset in S, or -1 (a vreg) */
+	int *param_reg;		/* param slot -> argument register, or 0 */
+	int sub;		/* index in cg->subs, -1 for a probe */
+	bool need_G, need_S, may_fault;
+	int ret_off;		/* in S, or -1 */
+	int state;		/* call-graph walk: 0 new, 1 open, 2 done */
+	struct lir_func *lf;
+	/* regions: the IR_LOOP / IR_FOREACH that runs it, and for a
+	 * foreach the places in S of its limit counter and slice values */
+	struct ir_insn *site;
+	int cnt_off;
+	int slice_off[IR_MAX_KEYS];
+};
+
+/* A symbolic reference of an emitted instruction (emit.c -> elf.c). */
+enum cg_reloc_kind { CR_MAP, CR_MAPVAL, CR_CALL, CR_FUNC };
+
+struct cg_reloc {
+	enum cg_reloc_kind kind;
+	int insn;
+	struct ir_map *map;	/* CR_MAP, CR_MAPVAL */
+	int sub;		/* CR_CALL, CR_FUNC: index in cg->subs */
+};
+
+/* One ELF code section's instructions and their references. */
+struct cg_sec {
+	struct bpf_insn *insns;
+	int n;
+	struct vec relocs;	/* of struct cg_reloc * */
+	int *starts;		/* .text: start of each subprogram */
 };
 
 /* The whole back end's state for one codegen__program call. */
@@ -80,7 +131,21 @@ struct cg {
 	int zeros_size;
 	struct vec frames_irf;	/* functions with a frame in scratch */
 	int errors;
+	struct vec subs;	/* of struct lir_func *: ".text" */
+	struct ir_map *rodata_map;	/* ".rodata": constant strings */
+	char *rodata;
+	int rodata_size, rodata_cap;
+	int errrec_off;		/* in S: {hdr, message}: the error state;
+				 * -1 until used */
+	int rcode_off;		/* in S: region code; -1 until used */
+	struct vec main_secs;	/* of struct cg_sec *, parallel to o->progs */
+	struct cg_sec *text;	/* ".text", NULL without subprograms */
 };
+
+/* isel.c: per-function plan (frames, conventions), before any isel */
+int isel__plan(struct cg *cg);
+int cg__scratch_alloc(struct cg *cg, int size);
+int cg__rodata_add(struct cg *cg, const void *data, int size);
 
 /* isel.c */
 struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,

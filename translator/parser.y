@@ -35,6 +35,11 @@ struct parser {
 	/* probe headers: gluing component names */
 	bool hdr, comp_start;
 	int hdr_depth;
+	/* follow-on errors: one error inside parentheses is enough for
+	 * the rest of its line */
+	int paren;
+	const struct token *err_tok;
+	int err_paren;
 };
 
 /* foreach (value = [k1, k2] in ...) while it is parsed */
@@ -66,6 +71,7 @@ static void syntax_error(struct parser *p, const struct token *t,
 			 const char *expected);
 static void semantic_at(struct parser *p, const struct loc *loc,
 			const char *msg);
+static void check_guru(struct parser *p, const struct token *t);
 static int type_of(struct parser *p, const struct token *t);
 static bool is_lvalue(const struct expr *e);
 static struct expr *bin(struct parser *p, enum expr_kind kind, enum op op,
@@ -242,7 +248,7 @@ static struct stpfile *parse_tokens(struct session *s,
 %type <pp> probe_point
 %type <comp> pp_comp
 %type <e> pp_literal pp_cond expr opt_expr primary chained index_elem
-%type <e> fe_limit
+%type <e> fe_limit hist
 %type <tok> opt_module member
 %type <var> param gvar gvar_head
 %type <fn> function_decl
@@ -269,7 +275,8 @@ decl:
 	| opt_private GLOBAL gvar_list
 		{ decl_globals(p, $3, $1); }
 	| EMBEDDED
-		{ vec__push(A, &p->file->embeds, (void *)$1->text);
+		{ check_guru(p, $1);
+		  vec__push(A, &p->file->embeds, (void *)$1->text);
 		  add_order(p, DK_EMBED, (void *)$1->text); }
 	| ';'
 	| error
@@ -373,7 +380,8 @@ param:
 fn_body:
 	block
 	| EMBEDDED
-		{ $$ = stmt__new(S, ST_EMBEDDED, &$1->loc);
+		{ check_guru(p, $1);
+		  $$ = stmt__new(S, ST_EMBEDDED, &$1->loc);
 		  $$->code = $1->text; }
 	;
 
@@ -450,6 +458,12 @@ stmt:
 	| FOREACH '(' fe_vars IN IDENT fe_slice fe_agg fe_sort fe_limit ')'
 	  stmt
 		{ $$ = foreach_new(p, $1, $3, $5, $6, $7, $8, $9, $11); }
+	| FOREACH '(' fe_vars IN hist fe_sort fe_limit ')' stmt
+		{ $$ = foreach_new(p, $1, $3, $4, NULL, -1, $6, $7, $9);
+		  $$->array = $5;
+		  if ($3->keys.n != 1 || $3->value)
+			  semantic_at(p, &$5->loc, "foreach over a histogram "
+				      "takes one key: its bucket"); }
 	| DELETE expr semi
 		{ $$ = stmt__new(S, ST_DELETE, &$1->loc);
 		  $$->e = $2;
@@ -598,7 +612,8 @@ primary:
 	NUMBER		{ $$ = num_new(p, $1, $1->num); }
 	| STRING	{ $$ = str_new(p, $1); }
 	| EMBEDDED
-		{ $$ = expr__new(S, EX_EMBEDDED, &$1->loc);
+		{ check_guru(p, $1);
+		  $$ = expr__new(S, EX_EMBEDDED, &$1->loc);
 		  $$->str = $1->text; }
 	| IDENT %prec LOWEST
 		{ $$ = sym_new(p, $1); }
@@ -617,7 +632,23 @@ primary:
 		{ $$ = statop(p, $1, $3, NULL); }
 	| AT_STAT '(' expr ',' expr ')'
 		{ $$ = statop(p, $1, $3, $5); }
-	| AT_HIST_LOG '(' expr ')'
+	| hist %prec LOWEST
+	| hist '[' expr ']'
+		{ $$ = expr__new(S, EX_INDEX, &$2->loc);
+		  $$->a = $1;
+		  vec__push(A, &$$->args, $3); }
+	| AT_DEFINED '(' expr ')'
+		{ $$ = expr__new(S, EX_DEFINED, &$1->loc); $$->a = $3; }
+	| AT_ENTRY '(' expr ')'
+		{ $$ = expr__new(S, EX_ENTRY, &$1->loc); $$->a = $3; }
+	| AT_PERF '(' STRING ')'
+		{ $$ = expr__new(S, EX_PERF, &$1->loc); $$->str = $3->text; }
+	;
+
+/* hist = "@hist_log" "(" expr ")"
+ *      | "@hist_linear" "(" expr "," lo "," hi "," step ")" */
+hist:
+	AT_HIST_LOG '(' expr ')'
 		{ $$ = expr__new(S, EX_HIST, &$1->loc);
 		  $$->statop = SO_HIST_LOG;
 		  $$->a = $3; }
@@ -628,12 +659,6 @@ primary:
 		  vec__push(A, &$$->args, $5);
 		  vec__push(A, &$$->args, $7);
 		  vec__push(A, &$$->args, $9); }
-	| AT_DEFINED '(' expr ')'
-		{ $$ = expr__new(S, EX_DEFINED, &$1->loc); $$->a = $3; }
-	| AT_ENTRY '(' expr ')'
-		{ $$ = expr__new(S, EX_ENTRY, &$1->loc); $$->a = $3; }
-	| AT_PERF '(' STRING ')'
-		{ $$ = expr__new(S, EX_PERF, &$1->loc); $$->str = $3->text; }
 	;
 
 /* chained = ($name | @cast(e, "type"[, "module"]) | @var("n"[, "module"]))
@@ -818,6 +843,15 @@ static void semantic_at(struct parser *p, const struct loc *loc,
 	diag__error(S, loc, "parse error", "%s", msg);
 }
 
+/* embedded C is for tapsets and guru mode (-g) */
+static void check_guru(struct parser *p, const struct token *t)
+{
+	if (p->file->is_tapset || S->guru)
+		return;
+	diag__error(S, &t->loc, "parse error", "embedded code in an "
+		    "unprivileged script; need bstap -g (guru mode)");
+}
+
 static int type_of(struct parser *p, const struct token *t)
 {
 	if (!strcmp(t->text, "long"))
@@ -866,9 +900,10 @@ static struct expr *assign(struct parser *p, enum op op, struct expr *a,
 	struct expr *e;
 
 	if (!is_lvalue(a))
-		diag__error(S, &t->loc, "parse error", "the left side of "
-			    "'%s' must be a variable, an array element or a "
-			    "target variable", t->text);
+		diag__error(S, &t->loc, "parse error", "assignment to a "
+			    "non-lvalue: the left side of '%s' must be a "
+			    "variable, an array element or a target variable",
+			    t->text);
 	e = bin(p, EX_ASSIGN, op, a, b, t);
 	return e;
 }
@@ -896,9 +931,9 @@ static struct expr *incdec(struct parser *p, enum op op, struct expr *a,
 	struct expr *e = expr__new(S, EX_INCDEC, &t->loc);
 
 	if (!is_lvalue(a))
-		diag__error(S, &t->loc, "parse error", "the operand of '%s' "
-			    "must be a variable, an array element or a "
-			    "target variable", t->text);
+		diag__error(S, &t->loc, "parse error", "'%s' needs an "
+			    "lvalue: a variable, an array element or a target "
+			    "variable", t->text);
 	e->op = op;
 	e->a = a;
 	e->postfix = postfix;
@@ -1180,6 +1215,12 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct parser *p)
 
 	if (n < 0)
 		n = 0;
+	if (p->err_tok && p->err_paren > 0 && t &&
+	    t->loc.src == p->err_tok->loc.src &&
+	    t->loc.line == p->err_tok->loc.line)
+		return 0;
+	p->err_tok = t;
+	p->err_paren = p->paren;
 	if (has_sym(exp, n, YYSYMBOL_NUMBER) &&
 	    has_sym(exp, n, YYSYMBOL_FOREACH)) {
 		syntax_error(p, t, has_char(exp, n, '}') ?
@@ -1372,9 +1413,233 @@ static int yylex(YYSTYPE *lval, struct parser *p)
 			t = c;
 		}
 	}
+	if (t->kind == '(')
+		p->paren++;
+	else if (t->kind == ')' && p->paren > 0)
+		p->paren--;
+	else if (t->kind == '{' || t->kind == '}')
+		p->paren = 0;
 	p->last = t;
 	lval->tok = t;
 	return t->kind;
+}
+
+/* ---- brace groups over whole components ----
+ *
+ * "probe {kernel,module("m")}.function("f") ?" names two points; the
+ * header is rewritten at token level into
+ * "probe kernel.function("f") ?, module("m").function("f") ?".
+ * Groups holding only name pieces ({open,close}) stay inside one
+ * component name (glue_name) for pass 2 to expand. */
+
+#define PP_MAX_EXPANSION 1024
+
+/* the '}' matching the '{' at i, within [i, end); -1 if none */
+static int group_end(struct token **t, int i, int end)
+{
+	int depth = 0;
+
+	for (int j = i; j < end; j++) {
+		if (t[j]->kind == '{' || t[j]->kind == '(')
+			depth++;
+		else if ((t[j]->kind == '}' || t[j]->kind == ')') &&
+			 --depth == 0)
+			return t[j]->kind == '}' ? j : -1;
+	}
+	return -1;
+}
+
+/* is [i, e] a group of alternatives holding '(' or '.' at its own
+ * level: probe point pieces only, and a ',' between alternatives? */
+static bool group_is_complex(struct token **t, int i, int e)
+{
+	bool comma = false, complex = false;
+	int depth = 0;
+
+	for (int j = i + 1; j < e; j++) {
+		int k = t[j]->kind;
+
+		if (k == '{' || k == '(')
+			depth++;
+		else if (k == '}' || k == ')')
+			depth--;
+		else if (!is_piece(k) && k != '.' && k != ',' &&
+			 k != STRING && k != '-' && k != '+')
+			return false;
+		if (k == '(' || (depth == 0 && k == '.'))
+			complex = true;
+		if (depth == 0 && k == ',')
+			comma = true;
+	}
+	return comma && complex;
+}
+
+static bool at_comp_start(struct token **t, int i, int lo)
+{
+	int k = i > lo ? t[i - 1]->kind : PROBE;
+
+	return k == PROBE || k == '.' || k == ',' || k == '=' ||
+	       k == ADD_ASSIGN || k == '{';
+}
+
+/* the first complex group of the point t[lo..hi), or -1 */
+static int find_complex(struct token **t, int lo, int hi, int *end)
+{
+	int depth = 0;
+
+	for (int i = lo; i < hi; i++) {
+		int k = t[i]->kind;
+
+		if (k == '(')
+			depth++;
+		else if (k == ')')
+			depth--;
+		else if (k == '{' && depth == 0 && at_comp_start(t, i, lo)) {
+			int e = group_end(t, i, hi);
+
+			if (e < 0)
+				return -1;
+			if (group_is_complex(t, i, e)) {
+				*end = e;
+				return i;
+			}
+			i = e;
+		}
+	}
+	return -1;
+}
+
+/* emit every expansion of the point t[lo..hi) into out, ',' between */
+static void expand_point(struct parser *p, struct token **t, int lo, int hi,
+			 struct vec *out, int *count)
+{
+	int e, g = find_complex(t, lo, hi, &e);
+	int depth = 0, start;
+
+	if (g < 0) {
+		if (++*count > PP_MAX_EXPANSION)
+			return;
+		int last = out->n ? ((struct token *)out->v[out->n - 1])->kind :
+				    PROBE;
+
+		if (last != PROBE && last != ',' && last != '=' &&
+		    last != ADD_ASSIGN) {
+			struct token *c = arena__alloc(A, sizeof(*c));
+
+			*c = *t[lo];
+			c->kind = ',';
+			c->text = ",";
+			vec__push(A, out, c);
+		}
+		for (int i = lo; i < hi; i++)
+			vec__push(A, out, t[i]);
+		return;
+	}
+	start = g + 1;
+	for (int j = g + 1; j <= e && *count <= PP_MAX_EXPANSION; j++) {
+		int k = t[j]->kind;
+
+		if (k == '{' || k == '(') {
+			depth++;
+		} else if ((k == '}' || k == ')') && depth > 0) {
+			depth--;
+		} else if ((k == ',' && depth == 0) || j == e) {
+			/* prefix + alternative + suffix */
+			struct vec alt = { 0 };
+
+			for (int i = lo; i < g; i++)
+				vec__push(A, &alt, t[i]);
+			for (int i = start; i < j; i++)
+				vec__push(A, &alt, t[i]);
+			for (int i = e + 1; i < hi; i++)
+				vec__push(A, &alt, t[i]);
+			expand_point(p, (struct token **)alt.v, 0, alt.n, out,
+				     count);
+			start = j + 1;
+		}
+	}
+}
+
+/* Rewrite the header of the probe at t[i] (PROBE) into out; returns
+ * the index of the body's '{' (or where the header stopped). */
+static int expand_header(struct parser *p, struct token **t, int n, int i,
+			 struct vec *out)
+{
+	int depth = 0, start = i + 1, count = 0;
+
+	vec__push(A, out, t[i]);
+	for (int j = i + 1; j < n; j++) {
+		int k = t[j]->kind;
+
+		if (k == '(') {
+			depth++;
+		} else if (k == ')') {
+			if (depth > 0)
+				depth--;
+		} else if (k == '{' && depth == 0 && at_comp_start(t, j, 0)) {
+			int e = group_end(t, j, n);
+
+			if (e >= 0)
+				j = e;
+		} else if (depth == 0 && (k == ',' || k == '=' ||
+					  k == ADD_ASSIGN || k == '{' ||
+					  k == ';' || k == 0 ||
+					  ((k == PROBE || k == FUNCTION ||
+					    k == GLOBAL) &&
+					   t[j - 1]->kind != '.'))) {
+			expand_point(p, t, start, j, out, &count);
+			if (count > PP_MAX_EXPANSION) {
+				diag__error(S, &t[i]->loc, "parse error",
+					    "probe point brace expansion gives "
+					    "more than %d points",
+					    PP_MAX_EXPANSION);
+				return j;
+			}
+			if (k != ',' && k != '=' && k != ADD_ASSIGN)
+				return j;
+			vec__push(A, out, t[j]);
+			count = 0;
+			start = j + 1;
+		}
+	}
+	return n;
+}
+
+/* the token vector with complex brace groups expanded; toks itself when
+ * there is none (the common case) */
+static struct vec *expand_braces(struct parser *p, struct vec *toks)
+{
+	struct token **t = (struct token **)toks->v;
+	struct vec *out = NULL;
+	int n = toks->n, copied = 0;
+
+	for (int i = 0; i < n; i++) {
+		int e;
+
+		if (t[i]->kind != '{' || i == 0 || !at_comp_start(t, i, 0) ||
+		    t[i - 1]->kind == '{' || (e = group_end(t, i, n)) < 0 ||
+		    !group_is_complex(t, i, e))
+			continue;
+		/* find the PROBE owning this header */
+		int pr = i;
+
+		while (pr >= 0 && t[pr]->kind != PROBE && t[pr]->kind != '}' &&
+		       t[pr]->kind != ';')
+			pr--;
+		if (pr < 0 || t[pr]->kind != PROBE || pr < copied)
+			continue;
+		if (!out)
+			out = vnew(p);
+		for (int j = copied; j < pr; j++)
+			vec__push(A, out, t[j]);
+		copied = expand_header(p, t, n, pr, out);
+		i = copied;
+	}
+	if (!out)
+		return toks;
+	for (int j = copied; j < n; j++)
+		vec__push(A, out, t[j]);
+	return out;
 }
 
 /* ---- entry points ---- */
@@ -1384,11 +1649,11 @@ static struct stpfile *parse_tokens(struct session *s,
 				    struct vec *toks)
 {
 	struct stpfile *f = arena__alloc(&s->arena, sizeof(*f));
-	struct parser p = {
-		.s = s, .file = f, .t = (struct token **)toks->v,
-		.n = toks->n,
-	};
+	struct parser p = { .s = s, .file = f };
 
+	toks = expand_braces(&p, toks);
+	p.t = (struct token **)toks->v;
+	p.n = toks->n;
 	f->src = src;
 	f->is_tapset = src->is_tapset;
 	yyparse(&p);
