@@ -10,8 +10,13 @@
  *               BPF_LD_IMM64 + BPF_PSEUDO_MAP_FD relocations, script
  *               functions and loop regions appended as bpf-to-bpf
  *               subprograms of the probe's program;
- *   elf.c       the libbpf-compatible ELF object (a section per probe,
- *               BTF-defined .maps, license "GPL").
+ *   elf.c       the libbpf-compatible ELF object: probes in "perf_event",
+ *               script functions and loop regions once in ".text"
+ *               (libbpf appends the ones each program calls), constant
+ *               strings and error records in ".rodata" (a frozen array
+ *               map, BPF_PSEUDO_MAP_VALUE), BTF-defined .maps, BTF FUNC
+ *               types + .BTF.ext func_info (callbacks need them),
+ *               license "GPL".  BSTAP_DUMP_ELF=file.o saves a copy.
  *
  * Only functions with user_space == false are compiled; begin/end/error
  * probes are run by the interpreter from the same IR.
@@ -43,6 +48,11 @@ struct session;
 /* Where the runtime puts (CLOCK_REALTIME - CLOCK_MONOTONIC) ns. */
 #define CODEGEN_BOOT_OFFSET_OFF \
 	((int)__builtin_offsetof(struct ir_control, reserved))
+
+/* Kernel-side @count/@sum/@min/@max/@avg/@variance merge the per-CPU
+ * values of CPUs 0..CODEGEN_MAX_CPUS-1 (bpf_map_lookup_percpu_elem stops
+ * earlier, at nr_cpu_ids). */
+#define CODEGEN_MAX_CPUS 1024
 
 /* Compile every kernel-side function of p and write the ELF image.
  * On success *out is an arena-allocated object whose elf/elf_size hold

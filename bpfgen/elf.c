@@ -179,43 +179,205 @@ static Elf_Scn *new_scn(Elf *e, struct strtab *shstr, const char *name,
 	return scn;
 }
 
+/* BTF FUNC types of the programs and subprograms (func_info), added
+ * to btf: a probe is "int f(void *ctx)" (global), a subprogram
+ * "long f(void)" (static: verified in its caller's context, as
+ * callbacks must be). */
+static void btf_funcs(struct btf *btf, struct bstap_object *o, struct cg *cg,
+		      int *prog_ids, int *sub_ids)
+{
+	int int_id = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	int long_id = btf__add_int(btf, "long", 8, BTF_INT_SIGNED);
+	int void_ptr = btf__add_ptr(btf, 0);
+	int main_proto = btf__add_func_proto(btf, int_id);
+	int sub_proto;
+
+	btf__add_func_param(btf, "ctx", void_ptr);
+	sub_proto = btf__add_func_proto(btf, long_id);
+	vec_foreach(i, &o->progs) {
+		struct bpf_probe_prog *bp = vec_at(&o->progs, i);
+
+		prog_ids[i] = btf__add_func(btf, bp->prog_name,
+					    BTF_FUNC_GLOBAL, main_proto);
+	}
+	vec_foreach(i, &cg->subs) {
+		struct lir_func *lf = vec_at(&cg->subs, i);
+
+		sub_ids[i] = btf__add_func(btf, lf->name, BTF_FUNC_STATIC,
+					   sub_proto);
+	}
+}
+
+/* .BTF.ext with func_info only:
+ *   header {magic 0xeB9F, version 1, flags 0, hdr_len 24,
+ *           func_info_off 0, func_info_len, line_info_off, len 0}
+ *   u32 rec_size = 8;
+ *   per section: {name_off, n, {insn_off (bytes), type_id} * n} */
+static void *build_btf_ext(struct btf *btf, struct bstap_object *o,
+			   struct cg *cg, const int *prog_ids,
+			   const int *sub_ids, size_t *size)
+{
+	int nprogs = o->progs.n, nsubs = cg->subs.n;
+	size_t info = 4 + (8 + 8 * (size_t)nprogs) +
+		      (nsubs ? 8 + 8 * (size_t)nsubs : 0);
+	uint32_t *w = calloc(1, 24 + info);
+	uint32_t *q = w + 6, at = 0;
+
+	((uint16_t *)w)[0] = 0xeB9F;
+	((uint8_t *)w)[2] = 1;
+	w[1] = 24;
+	w[2] = 0;
+	w[3] = (uint32_t)info;
+	w[4] = (uint32_t)info;
+	w[5] = 0;
+	*q++ = 8;
+	*q++ = btf__add_str(btf, "perf_event");
+	*q++ = nprogs;
+	vec_foreach(i, &o->progs) {
+		*q++ = at * sizeof(struct bpf_insn);
+		*q++ = prog_ids[i];
+		at += ((struct cg_sec *)vec_at(&cg->main_secs, i))->n;
+	}
+	if (nsubs) {
+		*q++ = btf__add_str(btf, ".text");
+		*q++ = nsubs;
+		for (int i = 0; i < nsubs; i++) {
+			*q++ = cg->text->starts[i] * sizeof(struct bpf_insn);
+			*q++ = sub_ids[i];
+		}
+	}
+	*size = 24 + info;
+	return w;
+}
+
+static void *btf_raw(struct btf *btf, size_t *size)
+{
+	uint32_t rawsz;
+	const void *raw = btf__raw_data(btf, &rawsz);
+	void *copy;
+
+	if (!raw)
+		return NULL;
+	copy = malloc(rawsz);
+	memcpy(copy, raw, rawsz);
+	*size = rawsz;
+	return copy;
+}
+
+static Elf64_Rel rel_of(int insn, int sym, int type)
+{
+	Elf64_Rel r = {
+		.r_offset = (uint64_t)insn * sizeof(struct bpf_insn),
+		.r_info = ELF64_R_INFO(sym, type),
+	};
+
+	return r;
+}
+
+/* The ELF relocations of one code section (base: its first instruction
+ * in the section); references into ".text" from another section point
+ * at its section symbol as clang's do. */
+static int sec_relocs(struct cg *cg, struct cg_sec *sec, int base,
+		      struct bpf_insn *code, Elf64_Rel *rels, int nrels,
+		      int sym_text, int sym_rodata, int sym_map0)
+{
+	vec_foreach(k, &sec->relocs) {
+		struct cg_reloc *r = vec_at(&sec->relocs, k);
+		struct bpf_insn *x = &code[base + r->insn];
+		int at = base + r->insn;
+
+		switch (r->kind) {
+		case CR_MAP:
+			x->src_reg = 0;
+			vec_foreach(mi, &cg->p->maps)
+				if (vec_at(&cg->p->maps, mi) == r->map)
+					rels[nrels++] = rel_of(at, sym_map0 + mi,
+							       R_BPF_64_64);
+			break;
+		case CR_MAPVAL:
+			/* libbpf: imm = fd, next imm = imm + symbol value */
+			x[0].src_reg = 0;
+			x[0].imm = x[1].imm;
+			x[1].imm = 0;
+			rels[nrels++] = rel_of(at, sym_rodata, R_BPF_64_64);
+			break;
+		case CR_CALL:
+			/* target = symbol / 8 + imm + 1 */
+			x->imm = cg->text->starts[r->sub] - 1;
+			rels[nrels++] = rel_of(at, sym_text, R_BPF_64_32);
+			break;
+		case CR_FUNC:
+			/* target = symbol / 8 + imm / 8 */
+			x->src_reg = 0;
+			x->imm = cg->text->starts[r->sub] * 8;
+			rels[nrels++] = rel_of(at, sym_text, R_BPF_64_64);
+			break;
+		}
+	}
+	return nrels;
+}
+
 int elf__write(struct cg *cg, struct bstap_object *o)
 {
 	struct ir_program *p = cg->p;
 	struct strtab shstr = { 0 }, sym = { 0 };
 	int nprogs = o->progs.n, nmaps = p->maps.n, total = 0, at = 0;
-	struct bpf_insn *text;
+	int nsubs = cg->subs.n, ntext = cg->text ? cg->text->n : 0;
+	struct bpf_insn *code, *text = NULL;
 	Elf64_Sym *syms;
-	Elf64_Rel *rels;
-	int nrels = 0, nsyms = 0, fd, rc = -EIO;
-	size_t btf_size = 0, maps_size = 0, *map_off;
-	void *btf_data, *maps_data = NULL;
+	Elf64_Rel *rels, *trels = NULL;
+	int nrels = 0, ntrels = 0, nsyms = 0, fd, rc = -EIO;
+	size_t btf_size = 0, ext_size = 0, maps_size = 0, *map_off;
+	void *btf_data = NULL, *ext_data = NULL, *maps_data = NULL;
 	static char license[] = "GPL";
 	Elf *e;
 	Elf64_Ehdr *eh;
-	Elf_Scn *s_text, *s_rel, *s_maps, *s_lic, *s_btf, *s_sym, *s_str;
-	int i_text, i_maps, i_lic;
+	Elf_Scn *s_code, *s_rel, *s_text = NULL, *s_trel = NULL, *s_ro = NULL;
+	Elf_Scn *s_maps, *s_lic, *s_btf, *s_ext, *s_sym, *s_str;
+	int i_code, i_text = 0, i_ro = 0, i_maps, i_lic;
+	int sym_text = 0, sym_ro = 0, sym_map0, nlocal;
+	int *prog_ids, *sub_ids;
+	struct btf *btf;
 	off_t len;
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EIO;
-	vec_foreach(i, &o->progs) {
-		struct bpf_probe_prog *bp = vec_at(&o->progs, i);
+	vec_foreach(i, &cg->main_secs) {
+		struct cg_sec *sec = vec_at(&cg->main_secs, i);
 
-		total += bp->ninsns;
-		nrels += bp->relocs.n;
+		total += sec->n;
+		nrels += sec->relocs.n;
 	}
-	text = calloc(total + 1, sizeof(*text));
+	code = calloc(total + 1, sizeof(*code));
 	rels = calloc(nrels + 1, sizeof(*rels));
-	syms = calloc(1 + nprogs + nmaps + 1, sizeof(*syms));
+	if (cg->text) {
+		text = calloc(ntext + 1, sizeof(*text));
+		memcpy(text, cg->text->insns, sizeof(*text) * ntext);
+		trels = calloc(cg->text->relocs.n + 1, sizeof(*trels));
+	}
+	syms = calloc(4 + nsubs + nprogs + nmaps + 1, sizeof(*syms));
 	map_off = calloc(nmaps + 1, sizeof(size_t));
+	prog_ids = calloc(nprogs + 1, sizeof(int));
+	sub_ids = calloc(nsubs + 1, sizeof(int));
 	str_add(&shstr, "");
 	str_add(&sym, "");
+
+	/* BTF: the maps' definitions, the functions; then .BTF.ext */
 	btf_data = build_btf(cg, &btf_size);
-	if (!btf_data) {
+	btf = btf_data ? btf__new(btf_data, btf_size) : NULL;
+	free(btf_data);
+	btf_data = NULL;
+	if (!btf) {
 		diag__plain(cg->s, "cannot build the BTF of the maps");
 		goto out;
 	}
+	btf_funcs(btf, o, cg, prog_ids, sub_ids);
+	ext_data = build_btf_ext(btf, o, cg, prog_ids, sub_ids, &ext_size);
+	btf_data = btf_raw(btf, &btf_size);
+	btf__free(btf);
+	if (!btf_data)
+		goto out;
+
 	vec_foreach(i, &p->maps) {
 		struct map_def d;
 
@@ -236,12 +398,26 @@ int elf__write(struct cg *cg, struct bstap_object *o)
 	eh->e_version = EV_CURRENT;
 
 	/* section indexes follow creation order, starting at 1 */
-	s_text = new_scn(e, &shstr, "perf_event", SHT_PROGBITS,
-			 SHF_ALLOC | SHF_EXECINSTR, text,
-			 sizeof(*text) * total, 8, 0);
-	i_text = elf_ndxscn(s_text);
+	s_code = new_scn(e, &shstr, "perf_event", SHT_PROGBITS,
+			 SHF_ALLOC | SHF_EXECINSTR, code,
+			 sizeof(*code) * total, 8, 0);
+	i_code = elf_ndxscn(s_code);
 	s_rel = new_scn(e, &shstr, ".relperf_event", SHT_REL, 0, rels,
 			sizeof(*rels) * nrels, 8, sizeof(Elf64_Rel));
+	if (text) {
+		s_text = new_scn(e, &shstr, ".text", SHT_PROGBITS,
+				 SHF_ALLOC | SHF_EXECINSTR, text,
+				 sizeof(*text) * ntext, 8, 0);
+		i_text = elf_ndxscn(s_text);
+		s_trel = new_scn(e, &shstr, ".rel.text", SHT_REL, 0, trels,
+				 sizeof(*trels) * cg->text->relocs.n, 8,
+				 sizeof(Elf64_Rel));
+	}
+	if (cg->rodata_size) {
+		s_ro = new_scn(e, &shstr, ".rodata", SHT_PROGBITS, SHF_ALLOC,
+			       cg->rodata, cg->rodata_size, 8, 0);
+		i_ro = elf_ndxscn(s_ro);
+	}
 	s_maps = new_scn(e, &shstr, ".maps", SHT_PROGBITS,
 			 SHF_ALLOC | SHF_WRITE, maps_data, maps_size, 8, 0);
 	i_maps = elf_ndxscn(s_maps);
@@ -250,22 +426,51 @@ int elf__write(struct cg *cg, struct bstap_object *o)
 	i_lic = elf_ndxscn(s_lic);
 	s_btf = new_scn(e, &shstr, ".BTF", SHT_PROGBITS, 0, btf_data,
 			btf_size, 4, 0);
+	s_ext = new_scn(e, &shstr, ".BTF.ext", SHT_PROGBITS, 0, ext_data,
+			ext_size, 4, 0);
 	(void)s_btf;
+	(void)s_ext;
 
-	/* symbols: null, then globals (programs, maps, _license) */
+	/* symbols: null; locals (section symbols, subprograms); then
+	 * globals (programs, maps, _license) */
 	nsyms = 1;
+	if (text) {
+		sym_text = nsyms;
+		syms[nsyms].st_info = ELF64_ST_INFO(STB_LOCAL, STT_SECTION);
+		syms[nsyms++].st_shndx = i_text;
+	}
+	if (s_ro) {
+		sym_ro = nsyms;
+		syms[nsyms].st_info = ELF64_ST_INFO(STB_LOCAL, STT_SECTION);
+		syms[nsyms++].st_shndx = i_ro;
+	}
+	for (int i = 0; i < nsubs && text; i++) {
+		struct lir_func *lf = vec_at(&cg->subs, i);
+		int end = i + 1 < nsubs ? cg->text->starts[i + 1] : ntext;
+
+		syms[nsyms].st_name = str_add(&sym, lf->name);
+		syms[nsyms].st_info = ELF64_ST_INFO(STB_LOCAL, STT_FUNC);
+		syms[nsyms].st_shndx = i_text;
+		syms[nsyms].st_value = (uint64_t)cg->text->starts[i] * 8;
+		syms[nsyms].st_size = (uint64_t)(end - cg->text->starts[i]) *
+				      8;
+		nsyms++;
+	}
+	nlocal = nsyms;
 	vec_foreach(i, &o->progs) {
 		struct bpf_probe_prog *bp = vec_at(&o->progs, i);
+		struct cg_sec *sec = vec_at(&cg->main_secs, i);
 
-		memcpy(text + at, bp->insns, sizeof(*text) * bp->ninsns);
+		memcpy(code + at, sec->insns, sizeof(*code) * sec->n);
 		syms[nsyms].st_name = str_add(&sym, bp->prog_name);
 		syms[nsyms].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC);
-		syms[nsyms].st_shndx = i_text;
-		syms[nsyms].st_value = (uint64_t)at * sizeof(*text);
-		syms[nsyms].st_size = (uint64_t)bp->ninsns * sizeof(*text);
+		syms[nsyms].st_shndx = i_code;
+		syms[nsyms].st_value = (uint64_t)at * sizeof(*code);
+		syms[nsyms].st_size = (uint64_t)sec->n * sizeof(*code);
 		nsyms++;
-		at += bp->ninsns;
+		at += sec->n;
 	}
+	sym_map0 = nsyms;
 	vec_foreach(i, &p->maps) {
 		struct ir_map *m = vec_at(&p->maps, i);
 		struct map_def d;
@@ -284,26 +489,19 @@ int elf__write(struct cg *cg, struct bstap_object *o)
 	syms[nsyms].st_size = sizeof(license);
 	nsyms++;
 
-	/* relocations: R_BPF_64_64 at each map load, against the map */
+	/* relocations */
 	nrels = 0;
 	at = 0;
-	vec_foreach(i, &o->progs) {
-		struct bpf_probe_prog *bp = vec_at(&o->progs, i);
+	vec_foreach(i, &cg->main_secs) {
+		struct cg_sec *sec = vec_at(&cg->main_secs, i);
 
-		vec_foreach(k, &bp->relocs) {
-			struct bpf_map_reloc *r = vec_at(&bp->relocs, k);
-			int symi = 1 + nprogs;
-
-			vec_foreach(mi, &p->maps)
-				if (vec_at(&p->maps, mi) == r->map)
-					symi = 1 + nprogs + mi;
-			rels[nrels].r_offset = (uint64_t)(at + r->insn) *
-					       sizeof(*text);
-			rels[nrels].r_info = ELF64_R_INFO(symi, R_BPF_64_64);
-			nrels++;
-		}
-		at += bp->ninsns;
+		nrels = sec_relocs(cg, sec, at, code, rels, nrels, sym_text,
+				   sym_ro, sym_map0);
+		at += sec->n;
 	}
+	if (text)
+		ntrels = sec_relocs(cg, cg->text, 0, text, trels, 0, sym_text,
+				    sym_ro, sym_map0);
 
 	s_sym = new_scn(e, &shstr, ".symtab", SHT_SYMTAB, 0, syms,
 			sizeof(*syms) * nsyms, 8, sizeof(Elf64_Sym));
@@ -313,12 +511,22 @@ int elf__write(struct cg *cg, struct bstap_object *o)
 
 		gelf_getshdr(s_sym, &sh);
 		sh.sh_link = elf_ndxscn(s_str);
-		sh.sh_info = 1;		/* first global */
+		sh.sh_info = nlocal;	/* first global */
 		gelf_update_shdr(s_sym, &sh);
 		gelf_getshdr(s_rel, &sh);
 		sh.sh_link = elf_ndxscn(s_sym);
-		sh.sh_info = i_text;
+		sh.sh_info = i_code;
+		sh.sh_size = sizeof(*rels) * nrels;
 		gelf_update_shdr(s_rel, &sh);
+		elf_getdata(s_rel, NULL)->d_size = sizeof(*rels) * nrels;
+		if (s_trel) {
+			gelf_getshdr(s_trel, &sh);
+			sh.sh_link = elf_ndxscn(s_sym);
+			sh.sh_info = i_text;
+			gelf_update_shdr(s_trel, &sh);
+			elf_getdata(s_trel, NULL)->d_size =
+				sizeof(*trels) * ntrels;
+		}
 	}
 	{
 		Elf_Scn *s_shstr;
@@ -361,11 +569,16 @@ int elf__write(struct cg *cg, struct bstap_object *o)
 	close(fd);
 	rc = 0;
 out:
+	free(code);
 	free(text);
 	free(rels);
+	free(trels);
 	free(syms);
 	free(map_off);
+	free(prog_ids);
+	free(sub_ids);
 	free(btf_data);
+	free(ext_data);
 	free(maps_data);
 	free(shstr.buf);
 	free(sym.buf);

@@ -38,7 +38,12 @@
  *     IR_FOREACH (how the loop ended), IRV_NONE keys as '*' wildcards in
  *     IR_MAP_EXISTS / IR_MAP_DELETE, key_size 4 (a u32 index 0) for the
  *     array-shaped maps, ir__format(), ir__hist_bucket(), layout__*_of(),
- *     struct ir_func.probe_kind.  Each is documented where it is declared.
+ *     ir__may_fault(), struct ir_func.probe_kind, struct
+ *     ir_program.interp.  Each is documented where it is declared.
+ *   - lower.c never leaves an unreachable block (the verifier rejects
+ *     dead code): constant conditions become IR_JMP, and blocks no edge
+ *     reaches (jumps, branches, on_error of faulting insns) are dropped.
+ *     on_error is -1 on every insn for which ir__may_fault() is false.
  *   - on_error == -1 means "propagate": out of a region the region
  *     returns IRR_ERROR and its IR_LOOP/IR_FOREACH faults in turn; out
  *     of a script function its IR_CALL faults in turn; out of a probe the
@@ -176,7 +181,10 @@ enum ir_opcode {
 	/* dst = strtab[imm]                                        [string] */
 	IR_STRCONST,
 	/* dst = a <binop> b; binop in `op` (OP_ADD..OP_BXOR); OP_DIV and
-	 * OP_MOD fault on b == 0 (stap: "division by 0")             [long] */
+	 * OP_MOD fault on b == 0 (stap: "division by 0"); 64-bit two's
+	 * complement, wrapping; DIV/MOD truncate toward 0 (C), and
+	 * INT64_MIN / -1 is INT64_MIN, INT64_MIN % -1 is 0; OP_SHR is
+	 * arithmetic; shift counts are taken mod 64              [long] */
 	IR_BIN,
 	/* dst = <unop> a; op is OP_NEG, OP_BNOT or OP_NOT (logical) [long] */
 	IR_UN,
@@ -202,7 +210,9 @@ enum ir_opcode {
 
 	/* associative arrays; keys in args[0..nargs) */
 	IR_MAP_GET,		/* dst = map[keys] or 0 / "" if absent */
-	IR_MAP_SET,		/* map[keys] = a; faults when full unless wrap */
+	IR_MAP_SET,		/* map[keys] = a; faults when full unless wrap
+				 * ("Array overflow, check MAXMAPENTRIES");
+				 * a wrapping map evicts some entry */
 	IR_MAP_ADD,		/* map[keys] += a (atomic add in the kernel) */
 	IR_MAP_DELETE,		/* delete map[keys]; IRV_NONE keys are '*'
 				 * (delete every matching entry) */
@@ -212,8 +222,12 @@ enum ir_opcode {
 	/* statistics (scalar statistics are maps with nkeys == 0) */
 	IR_STAT_ADD,		/* map[keys] <<< a */
 	IR_STAT_GET,		/* dst = @statop(map[keys]); `statop` says which;
-				 * @avg/@min/@max of an empty stat faults
-				 * ("empty aggregate") */
+				 * @count/@sum of nothing are 0; the others
+				 * fault: "empty aggregate" (scalar, or an
+				 * element with count 0), "aggregate element
+				 * not found" (absent array element).
+				 * @avg = sum / count (truncated); @variance =
+				 * (n*sumsq - sum^2) / (n*(n-1)), 0 if n < 2 */
 
 	/* calls */
 	IR_CALL,		/* dst = func(args); fn = callee */
@@ -222,8 +236,10 @@ enum ir_opcode {
 				 * void built-in */
 	IR_PRINTF,		/* print format `fmt` with args */
 	IR_SPRINTF,		/* dst = sprintf(format fmt, args)      [string] */
-	IR_PRINT_HIST,		/* print the histogram of map[keys]; faults
-				 * "empty aggregate" if it has no value */
+	IR_PRINT_HIST,		/* print the histogram of map[keys]; an
+				 * empty scalar prints the header only; an
+				 * absent array element faults "aggregate
+				 * element not found" */
 	IR_EXIT,		/* exit(): set control.exit_requested */
 	IR_ERROR,		/* error(a): raise with message a (faults) */
 
@@ -252,7 +268,8 @@ enum ir_opcode {
 	IR_JMP,			/* goto target */
 	IR_BR,			/* if (a != 0) goto target else goto target2 */
 	IR_RET,			/* return a (or nothing); in a region: returns
-				 * region code imm (enum ir_region_code) */
+				 * region code imm (enum ir_region_code);
+				 * a probe returns nothing (also for `next`) */
 };
 
 /* What a region returns to its IR_LOOP / IR_FOREACH. */
@@ -327,9 +344,15 @@ struct ir_func {
 	struct ir_func *region_of;	/* IRF_REGION: the owner whose frame
 					 * it shares */
 	bool user_space;		/* runs in the interpreter (begin, end,
-					 * error) rather than in the kernel */
+					 * error) rather than in the kernel.
+					 * Functions and regions: false iff a
+					 * kernel-side probe can reach them
+					 * (so the back end compiles them);
+					 * the interpreter runs any function */
 	enum ir_type ret;		/* IRF_FUNCTION */
-	int nparams;			/* params are frame slots 0..nparams-1 */
+	int nparams;			/* params are frame slots 0..nparams-1;
+					 * every slot starts at 0 / "" when
+					 * the probe or function is entered */
 	int ret_slot;			/* frame slot of the return value or -1 */
 	struct vec blocks;		/* of struct ir_block *; [0] is entry */
 	int nregs;

@@ -15,6 +15,7 @@
  *   at a fixed offset in S.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bpf.h"
@@ -1246,40 +1247,55 @@ static void sel_map_set(struct isel *is, struct ir_insn *in)
 		jmp_ri(is, BPF_JSLT, 0, 0, fault_label(is, full_msg(is, m)));
 }
 
-/* m[keys] += a:
+/* dst = a pointer to size zero bytes: the zero area of S, or .rodata
+ * when this function has no S */
+static void zeros_ptr(struct isel *is, int dst, int size)
+{
+	if (is->S != LIR_NONE) {
+		sptr(is, dst, is->cg->zeros_off);
+	} else {
+		char *z = arena__alloc(&is->cg->s->arena, size);
+
+		ldrodata(is, dst, cg__rodata_add(is->cg, z, size));
+	}
+}
+
+/* v = &m[key], inserted as zeros when absent:
  *   v = lookup(&m, key);
- *   if (v) { lock *v += a; goto done; }
- *   r0 = update(&m, key, &a, BPF_NOEXIST);
- *   if (r0 == -EEXIST) {        // raced with another CPU
- *     v = lookup(&m, key); if (v) lock *v += a;
- *   } else if (r0 < 0) fault("Array overflow");
- * done:  */
+ *   if (!v) { update(&m, key, zeros, BPF_NOEXIST); v = lookup(&m, key);
+ *             if (!v) fault("Array overflow") / goto done (wrap) }
+ * (a lost race with another CPU's insert is harmless: NOEXIST fails,
+ * the second lookup finds the other CPU's entry). */
+static int lookup_or_insert(struct isel *is, struct ir_map *m, int key,
+			    int done)
+{
+	int v = vreg(is), z = vreg(is), have = label(is);
+
+	mov(is, v, lookup(is, m, key));
+	jmp_ri(is, BPF_JNE, v, 0, have);
+	zeros_ptr(is, z, m->val_size > 8 ? m->val_size : 8);
+	update(is, m, key, z, BPF_NOEXIST);
+	mov(is, v, lookup(is, m, key));
+	jmp_ri(is, BPF_JEQ, v, 0,
+	       m->wrap ? done : fault_label(is, full_msg(is, m)));
+	place(is, have);
+	return v;
+}
+
+/* m[keys] += a:  v = lookup_or_insert(&m, key); lock *v += a;  */
 static void sel_map_add(struct isel *is, struct ir_insn *in)
 {
 	struct ir_map *m = in->map;
 	int key = build_key(is, m, in->args);
-	int a = val(is, in->a), v, v2, vp = vreg(is);
-	int miss = label(is), done = label(is), ok = label(is);
-	int off = stack_alloc(is, 8);
+	int a = val(is, in->a), done = label(is);
+	int v = lookup_or_insert(is, m, key, done);
 
-	v = lookup(is, m, key);
-	jmp_ri(is, BPF_JEQ, v, 0, miss);
 	xadd(is, v, 0, a);
-	ja(is, done);
-	place(is, miss);
-	stx(is, BPF_DW, LIR_FP, off, a);
-	mov(is, vp, LIR_FP);
-	op_ri(is, BPF_ADD, vp, off);
-	update(is, m, key, vp, BPF_NOEXIST);
-	jmp_ri(is, BPF_JSGE, 0, 0, done);
-	jmp_ri(is, BPF_JNE, 0, -EEXIST,
-	       m->wrap ? done : fault_label(is, full_msg(is, m)));
-	v2 = lookup(is, m, key);
-	jmp_ri(is, BPF_JEQ, v2, 0, done);
-	xadd(is, v2, 0, a);
-	place(is, ok);
 	place(is, done);
 }
+
+static void sel_map_clear(struct isel *is, struct ir_map *m,
+			  struct ir_val *args, int nargs);
 
 /* delete m[keys] */
 static void sel_map_delete(struct isel *is, struct ir_insn *in)
@@ -1289,14 +1305,209 @@ static void sel_map_delete(struct isel *is, struct ir_insn *in)
 
 	for (int i = 0; i < in->nargs; i++)
 		if (in->args[i].kind == IRV_NONE) {
-			error_at(is, "%s", "deleting a slice ('*' keys) is "
-				 "not supported in kernel-side probes");
+			sel_map_clear(is, m, in->args, in->nargs);
 			return;
 		}
 	key = build_key(is, m, in->args);
 	ldmap(is, 1, m);
 	mov(is, 2, key);
 	call(is, HELPER_map_delete_elem, 2);
+}
+
+/* A new callback subprogram: an isel over a fresh lir_func. */
+static void cb_begin(struct isel *is, struct isel *outer, const char *name)
+{
+	struct lir_func *lf = arena__alloc(&outer->cg->s->arena, sizeof(*lf));
+
+	memset(is, 0, sizeof(*is));
+	is->cg = outer->cg;
+	is->p = outer->p;
+	is->f = outer->f;
+	is->loc = outer->loc;
+	is->lf = lf;
+	lf->name = name;
+	lf->irf = outer->f;
+	lf->nregs = LIR_NPHYS;
+}
+
+/* Register the callback (after regalloc); returns its subprogram index
+ * or -1. */
+static int cb_end(struct isel *is, struct isel *outer, struct ir_map *m,
+		  enum statop op, int del)
+{
+	struct cg *cg = outer->cg;
+	struct cg_statcb *sc;
+
+	if (regalloc__func(cg, is->lf)) {
+		outer->err = -EINVAL;
+		return -1;
+	}
+	sc = arena__alloc(&cg->s->arena, sizeof(*sc));
+	sc->map = m;
+	sc->op = op;
+	sc->del = del;
+	sc->sub = cg->subs.n;
+	vec__push(&cg->s->arena, &cg->subs, is->lf);
+	vec__push(&cg->s->arena, &cg->statcbs, sc);
+	return sc->sub;
+}
+
+/* if (memcmp(a + off, b + off, w)) goto ne;  by 8, 4, 2, 1 bytes */
+static void cmp_bytes(struct isel *is, int a, int b, int off, int w, int ne)
+{
+	static const int sizes[] = { BPF_DW, BPF_W, BPF_H, BPF_B };
+	static const int widths[] = { 8, 4, 2, 1 };
+
+	for (int k = 0; k < 4; k++)
+		while (w >= widths[k]) {
+			int x = vreg(is), y = vreg(is);
+
+			ldx(is, sizes[k], x, a, off);
+			ldx(is, sizes[k], y, b, off);
+			jmp_rr(is, BPF_JNE, x, y, ne);
+			off += widths[k];
+			w -= widths[k];
+		}
+}
+
+static int key_width(struct ir_map *m, int i)
+{
+	return (i + 1 < m->nkeys ? m->key_off[i + 1] : m->key_size) -
+		m->key_off[i];
+}
+
+/* The bpf_for_each_map_elem callback that deletes the entries whose
+ * columns in `mask` equal those of the key *ctx (one per map and mask):
+ *   long cb(map, key, value, void **ctx) {
+ *     for each column i in mask: if (key.col[i] != (*ctx).col[i]) return 0;
+ *     bpf_map_delete_elem(&m, key); return 0;
+ *   }  */
+static int delete_callback(struct isel *outer, struct ir_map *m,
+			   unsigned mask)
+{
+	struct isel is;
+	int kp, want, skip;
+
+	vec_foreach(i, &outer->cg->statcbs) {
+		struct cg_statcb *sc = vec_at(&outer->cg->statcbs, i);
+
+		if (sc->map == m && sc->del == (int)mask + 1)
+			return sc->sub;
+	}
+	cb_begin(&is, outer, arena__printf(&outer->cg->s->arena,
+					   "delete_%d_%x", m->id, mask));
+	kp = vreg(&is);
+	want = vreg(&is);
+	skip = label(&is);
+	mov(&is, kp, 2);
+	if (mask) {
+		ldx(&is, BPF_DW, want, 4, 0);
+		for (int i = 0; i < m->nkeys; i++)
+			if (mask >> i & 1)
+				cmp_bytes(&is, kp, want, m->key_off[i],
+					  key_width(m, i), skip);
+	}
+	ldmap(&is, 1, m);
+	mov(&is, 2, kp);
+	call(&is, HELPER_map_delete_elem, 2);
+	place(&is, skip);
+	ret_imm(&is, 0);
+	return cb_end(&is, outer, m, SO_COUNT, (int)mask + 1);
+}
+
+/* The bpf_loop callback that zeroes CPU i's value of a scalar statistic:
+ *   long cb(u64 i, struct { void *key, *zeros; } *ctx) {
+ *     v = bpf_map_lookup_percpu_elem(&m, ctx->key, i); if (!v) return 1;
+ *     probe_read_kernel(v, val_size, ctx->zeros); return 0;
+ *   }  */
+static int zero_callback(struct isel *outer, struct ir_map *m)
+{
+	struct isel is;
+	int ctx, stop;
+
+	vec_foreach(i, &outer->cg->statcbs) {
+		struct cg_statcb *sc = vec_at(&outer->cg->statcbs, i);
+
+		if (sc->map == m && sc->del == -1)
+			return sc->sub;
+	}
+	cb_begin(&is, outer, arena__printf(&outer->cg->s->arena, "zero_%d",
+					   m->id));
+	ctx = vreg(&is);
+	stop = label(&is);
+	mov(&is, 3, 1);
+	mov(&is, ctx, 2);
+	ldmap(&is, 1, m);
+	ldx(&is, BPF_DW, 2, ctx, 0);
+	call(&is, HELPER_map_lookup_percpu_elem, 3);
+	jmp_ri(&is, BPF_JEQ, 0, 0, stop);
+	mov(&is, 1, 0);
+	movi(&is, 2, m->val_size);
+	ldx(&is, BPF_DW, 3, ctx, 8);
+	call(&is, HELPER_probe_read_kernel, 3);
+	ret_imm(&is, 0);
+	place(&is, stop);
+	ret_imm(&is, 1);
+	return cb_end(&is, outer, m, SO_COUNT, -1);
+}
+
+/* delete m (every entry) or a slice of it (IRV_NONE keys are '*'):
+ *   ctx = &key;  bpf_for_each_map_elem(&m, delete_callback, &ctx, 0)
+ * a scalar statistic: every CPU's value zeroed,
+ *   ctx = {&key, zeros};  bpf_loop(CODEGEN_MAX_CPUS, zero_callback, &ctx, 0) */
+static void sel_map_clear(struct isel *is, struct ir_map *m,
+			  struct ir_val *args, int nargs)
+{
+	unsigned mask = 0;
+	int key, ctx = stack_alloc(is, 16), sub;
+	struct lir *l;
+
+	for (int i = 0; i < nargs && i < m->nkeys; i++)
+		if (args[i].kind != IRV_NONE)
+			mask |= 1u << i;
+	if (m->kind == IRM_STATS && m->nkeys == 0) {
+		int z = vreg(is);
+
+		key = build_key(is, m, NULL);
+		sub = zero_callback(is, m);
+		if (sub < 0)
+			return;
+		stx(is, BPF_DW, LIR_FP, ctx, key);
+		sptr(is, z, is->cg->zeros_off);
+		stx(is, BPF_DW, LIR_FP, ctx + 8, z);
+		movi(is, 1, CODEGEN_MAX_CPUS);
+		l = put(is, LK_FUNCADDR);
+		l->dst = 2;
+		l->imm = sub;
+		mov(is, 3, LIR_FP);
+		op_ri(is, BPF_ADD, 3, ctx);
+		movi(is, 4, 0);
+		call(is, HELPER_bpf_loop, 4);
+		return;
+	}
+	if (m->kind != IRM_ARRAY && m->kind != IRM_STATS) {
+		error_at(is, "%s", "this variable cannot be deleted here");
+		return;
+	}
+	sub = delete_callback(is, m, mask);
+	if (sub < 0)
+		return;
+	if (mask) {
+		key = build_key(is, m, args);
+		stx(is, BPF_DW, LIR_FP, ctx, key);
+	}
+	ldmap(is, 1, m);
+	l = put(is, LK_FUNCADDR);
+	l->dst = 2;
+	l->imm = sub;
+	if (mask) {
+		mov(is, 3, LIR_FP);
+		op_ri(is, BPF_ADD, 3, ctx);
+	} else {
+		movi(is, 3, 0);
+	}
+	movi(is, 4, 0);
+	call(is, HELPER_for_each_map_elem, 4);
 }
 
 /* d = [keys] in m:  d = lookup(&m, key) != 0 */
@@ -1399,69 +1610,298 @@ static int hist_bucket(struct isel *is, struct ir_map *m, int x)
 	return b;
 }
 
+/* Whether anything reads @min/@max of m: a @min/@max, a foreach
+ * sorting on them, or the end-of-run display of an unread global. */
+static bool stat_wants_minmax(struct isel *is, struct ir_map *m)
+{
+	if (!m->decl || !m->decl->read)
+		return true;
+	vec_foreach(fi, &is->p->funcs) {
+		struct ir_func *f = vec_at(&is->p->funcs, fi);
+
+		vec_foreach(bi, &f->blocks) {
+			struct ir_block *b = vec_at(&f->blocks, bi);
+
+			vec_foreach(ii, &b->insns) {
+				struct ir_insn *in = vec_at(&b->insns, ii);
+
+				if (in->map != m)
+					continue;
+				if (in->opc == IR_STAT_GET &&
+				    (in->statop == SO_MIN ||
+				     in->statop == SO_MAX))
+					return true;
+				if (in->opc == IR_FOREACH && in->sort_dir &&
+				    (in->sort_agg == SO_MIN ||
+				     in->sort_agg == SO_MAX))
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
 /* m[keys] <<< x on this CPU's value:
- *   v = lookup(&m, key);
- *   if (!v) { update(&m, key, zeros, BPF_NOEXIST); v = lookup(&m, key);
- *             if (!v) fault("Array overflow"); }
- *   if (v->count == 0) v->min = v->max = x;
- *   else { if (x < v->min) v->min = x; if (x > v->max) v->max = x; }
- *   v->count++; v->sum += x; v->sumsq += x * x;
- *   v->bucket[bucket(x)]++;  */
+ *   v = lookup_or_insert(&m, key);
+ *   @min/@max read:  if (v->count == 0) v->min = v->max = x;
+ *                    else { if (x < v->min) v->min = x;
+ *                           if (x > v->max) v->max = x; }
+ *   v->count++; v->sum += x; v->sumsq += x * x  (@variance read);
+ *   v->bucket[bucket(x)]++  (histograms)
+ * The adds are BPF_ATOMIC adds: one instruction each.  */
 static void sel_stat_add(struct isel *is, struct ir_insn *in)
 {
 	struct ir_map *m = in->map;
 	int key = build_key(is, m, in->args);
-	int x = val(is, in->a), v = vreg(is), c = vreg(is), t = vreg(is);
-	int have = label(is), minmax = label(is), nomin = label(is);
-	int nomax = label(is), cnt = label(is);
-	int z = vreg(is);
+	int x = val(is, in->a), one;
+	int v = lookup_or_insert(is, m, key, -1);
 
-	mov(is, v, lookup(is, m, key));
-	jmp_ri(is, BPF_JNE, v, 0, have);
-	sptr(is, z, is->cg->zeros_off);
-	update(is, m, key, z, BPF_NOEXIST);
-	mov(is, v, lookup(is, m, key));
-	jmp_ri(is, BPF_JEQ, v, 0, fault_label(is, full_msg(is, m)));
-	place(is, have);
-	ldx(is, BPF_DW, c, v, offsetof(struct ir_stat, count));
-	jmp_ri(is, BPF_JNE, c, 0, minmax);
-	stx(is, BPF_DW, v, offsetof(struct ir_stat, min), x);
-	stx(is, BPF_DW, v, offsetof(struct ir_stat, max), x);
-	ja(is, cnt);
-	place(is, minmax);
-	ldx(is, BPF_DW, t, v, offsetof(struct ir_stat, min));
-	jmp_rr(is, BPF_JSGE, x, t, nomin);
-	stx(is, BPF_DW, v, offsetof(struct ir_stat, min), x);
-	place(is, nomin);
-	ldx(is, BPF_DW, t, v, offsetof(struct ir_stat, max));
-	jmp_rr(is, BPF_JSLE, x, t, nomax);
-	stx(is, BPF_DW, v, offsetof(struct ir_stat, max), x);
-	place(is, nomax);
-	place(is, cnt);
-	op_ri(is, BPF_ADD, c, 1);
-	stx(is, BPF_DW, v, offsetof(struct ir_stat, count), c);
-	ldx(is, BPF_DW, t, v, offsetof(struct ir_stat, sum));
-	op_rr(is, BPF_ADD, t, x);
-	stx(is, BPF_DW, v, offsetof(struct ir_stat, sum), t);
+	if (in->a.kind == IRV_IMM && in->a.imm == 1) {
+		one = x;
+	} else {
+		one = vreg(is);
+		movi(is, one, 1);
+	}
+	if (stat_wants_minmax(is, m)) {
+		int c = vreg(is), t = vreg(is);
+		int minmax = label(is), nomin = label(is), cnt = label(is);
+
+		ldx(is, BPF_DW, c, v, offsetof(struct ir_stat, count));
+		jmp_ri(is, BPF_JNE, c, 0, minmax);
+		stx(is, BPF_DW, v, offsetof(struct ir_stat, min), x);
+		stx(is, BPF_DW, v, offsetof(struct ir_stat, max), x);
+		ja(is, cnt);
+		place(is, minmax);
+		ldx(is, BPF_DW, t, v, offsetof(struct ir_stat, min));
+		jmp_rr(is, BPF_JSGE, x, t, nomin);
+		stx(is, BPF_DW, v, offsetof(struct ir_stat, min), x);
+		place(is, nomin);
+		ldx(is, BPF_DW, t, v, offsetof(struct ir_stat, max));
+		jmp_rr(is, BPF_JSLE, x, t, cnt);
+		stx(is, BPF_DW, v, offsetof(struct ir_stat, max), x);
+		place(is, cnt);
+	}
+	xadd(is, v, offsetof(struct ir_stat, count), one);
+	xadd(is, v, offsetof(struct ir_stat, sum), x);
 	if (m->decl == NULL || m->decl->want_variance) {
 		int sq = vreg(is);
 
 		mov(is, sq, x);
 		op_rr(is, BPF_MUL, sq, x);
-		ldx(is, BPF_DW, t, v, offsetof(struct ir_stat, sumsq));
-		op_rr(is, BPF_ADD, t, sq);
-		stx(is, BPF_DW, v, offsetof(struct ir_stat, sumsq), t);
+		xadd(is, v, offsetof(struct ir_stat, sumsq), sq);
 	}
 	if (m->hist != IRH_NONE && m->nbuckets > 0) {
-		/* p = v + sizeof(struct ir_stat) + 8 * b; (*p)++ */
-		int b = hist_bucket(is, m, x), pb = vreg(is), h = vreg(is);
+		/* p = v + 8 * b; lock *(p + sizeof(struct ir_stat)) += 1 */
+		int b = hist_bucket(is, m, x);
 
 		op_ri(is, BPF_LSH, b, 3);
-		mov(is, pb, v);
-		op_rr(is, BPF_ADD, pb, b);
-		ldx(is, BPF_DW, h, pb, sizeof(struct ir_stat));
-		op_ri(is, BPF_ADD, h, 1);
-		stx(is, BPF_DW, pb, sizeof(struct ir_stat), h);
+		op_rr(is, BPF_ADD, b, v);
+		xadd(is, b, sizeof(struct ir_stat), one);
+	}
+}
+
+/* q = a / b, signed, for b > 0 (truncated towards zero, as C):
+ *   q = a; if (q < 0) q = -q; q /= b; if (a < 0) q = -q;  */
+static void sdiv_pos(struct isel *is, int q, int a, int b)
+{
+	int l1 = label(is), l2 = label(is);
+
+	mov(is, q, a);
+	jmp_ri(is, BPF_JSGE, q, 0, l1);
+	op_ri(is, BPF_NEG, q, 0);
+	place(is, l1);
+	op_rr(is, BPF_DIV, q, b);
+	jmp_ri(is, BPF_JSGE, a, 0, l2);
+	op_ri(is, BPF_NEG, q, 0);
+	place(is, l2);
+}
+
+/* The context of a stat-merging callback, on the caller's stack. */
+enum {
+	SCTX_KEY = 0,		/* pointer to the key */
+	SCTX_N = 8,		/* count so far */
+	SCTX_SUM = 16,
+	SCTX_SQ = 24,		/* sum of squares */
+	SCTX_ACC = 32,		/* min or max so far */
+	SCTX_SIZE = 40,
+};
+
+static bool stat_mm(enum statop op)
+{
+	return op == SO_MIN || op == SO_MAX;
+}
+
+/* The bpf_loop callback that merges CPU `i`'s value of m into ctx (one
+ * per map and statop, shared):
+ *   long cb(u64 i, struct sctx *ctx) {
+ *     v = bpf_map_lookup_percpu_elem(&m, ctx->key, i);
+ *     if (!v) return 1;           // past the last CPU, or no such key
+ *     c = v->count;
+ *     @min: if (c == 0) return 0;
+ *           if (ctx->n == 0 || v->min < ctx->acc) ctx->acc = v->min;
+ *     ctx->n += c; ctx->sum += v->sum; ctx->sq += v->sumsq;  (as needed)
+ *     return 0;
+ *   }  */
+static int stat_callback(struct isel *outer, struct ir_map *m,
+			 enum statop op)
+{
+	struct isel is;
+	int ctx, idx, v, c, t, u, stop, next;
+
+	vec_foreach(i, &outer->cg->statcbs) {
+		struct cg_statcb *sc = vec_at(&outer->cg->statcbs, i);
+
+		if (sc->map == m && sc->op == op && !sc->del)
+			return sc->sub;
+	}
+	cb_begin(&is, outer, arena__printf(&outer->cg->s->arena, "stat_%d_%s",
+					   m->id, statop__name(op)));
+	ctx = vreg(&is);
+	idx = vreg(&is);
+	v = vreg(&is);
+	c = vreg(&is);
+	stop = label(&is);
+	next = label(&is);
+	mov(&is, idx, 1);
+	mov(&is, ctx, 2);
+	ldmap(&is, 1, m);
+	ldx(&is, BPF_DW, 2, ctx, SCTX_KEY);
+	mov(&is, 3, idx);
+	call(&is, HELPER_map_lookup_percpu_elem, 3);
+	mov(&is, v, 0);
+	jmp_ri(&is, BPF_JEQ, v, 0, stop);
+	ldx(&is, BPF_DW, c, v, offsetof(struct ir_stat, count));
+	t = vreg(&is);
+	u = vreg(&is);
+	if (stat_mm(op)) {
+		int take = label(&is), skip = label(&is);
+		int field = op == SO_MIN ? offsetof(struct ir_stat, min) :
+			offsetof(struct ir_stat, max);
+
+		jmp_ri(&is, BPF_JEQ, c, 0, next);
+		ldx(&is, BPF_DW, t, v, field);
+		ldx(&is, BPF_DW, u, ctx, SCTX_N);
+		jmp_ri(&is, BPF_JEQ, u, 0, take);
+		ldx(&is, BPF_DW, u, ctx, SCTX_ACC);
+		jmp_rr(&is, op == SO_MIN ? BPF_JSGE : BPF_JSLE, t, u, skip);
+		place(&is, take);
+		stx(&is, BPF_DW, ctx, SCTX_ACC, t);
+		place(&is, skip);
+	}
+	ldx(&is, BPF_DW, u, ctx, SCTX_N);
+	op_rr(&is, BPF_ADD, u, c);
+	stx(&is, BPF_DW, ctx, SCTX_N, u);
+	if (op == SO_SUM || op == SO_AVG || op == SO_VARIANCE) {
+		int t2 = vreg(&is), u2 = vreg(&is);
+
+		ldx(&is, BPF_DW, t2, v, offsetof(struct ir_stat, sum));
+		ldx(&is, BPF_DW, u2, ctx, SCTX_SUM);
+		op_rr(&is, BPF_ADD, u2, t2);
+		stx(&is, BPF_DW, ctx, SCTX_SUM, u2);
+	}
+	if (op == SO_VARIANCE) {
+		int t2 = vreg(&is), u2 = vreg(&is);
+
+		ldx(&is, BPF_DW, t2, v, offsetof(struct ir_stat, sumsq));
+		ldx(&is, BPF_DW, u2, ctx, SCTX_SQ);
+		op_rr(&is, BPF_ADD, u2, t2);
+		stx(&is, BPF_DW, ctx, SCTX_SQ, u2);
+	}
+	place(&is, next);
+	ret_imm(&is, 0);
+	place(&is, stop);
+	ret_imm(&is, 1);
+	return cb_end(&is, outer, m, op, 0);
+}
+
+/* d = @op(m[keys]) merged over every CPU's value:
+ *   ctx = {&key, 0, 0, 0, 0};
+ *   r = bpf_loop(CODEGEN_MAX_CPUS, stat_callback(m, op), &ctx, 0);
+ *   keyed, r == 1 (stopped at CPU 0): fault "aggregate element not found"
+ *   ctx.n == 0: fault "empty aggregate"   (both: not @count, @sum)
+ *   d = ctx.n / ctx.sum / ctx.acc / ctx.sum / ctx.n /
+ *       (n * sq - sum * sum) / (n * (n - 1))  */
+static void sel_stat_get(struct isel *is, struct ir_insn *in)
+{
+	struct ir_map *m = in->map;
+	enum statop op = in->statop;
+	bool checks = op != SO_COUNT && op != SO_SUM;
+	int key, d = is->lreg[in->dst], off, sub, cp, n = vreg(is);
+	struct lir *l;
+
+	if (op != SO_COUNT && op != SO_SUM && !stat_mm(op) &&
+	    op != SO_AVG && op != SO_VARIANCE) {
+		error_at(is, "%s", "this statistic is not available in "
+			 "kernel-side probes (print it from an end probe)");
+		return;
+	}
+	key = build_key(is, m, in->args);
+	sub = stat_callback(is, m, op);
+	if (sub < 0)
+		return;
+	off = stack_alloc(is, SCTX_SIZE);
+	stx(is, BPF_DW, LIR_FP, off + SCTX_KEY, key);
+	st(is, BPF_DW, LIR_FP, off + SCTX_N, 0);
+	if (op == SO_SUM || op == SO_AVG || op == SO_VARIANCE)
+		st(is, BPF_DW, LIR_FP, off + SCTX_SUM, 0);
+	if (op == SO_VARIANCE)
+		st(is, BPF_DW, LIR_FP, off + SCTX_SQ, 0);
+	cp = vreg(is);
+	mov(is, cp, LIR_FP);
+	op_ri(is, BPF_ADD, cp, off);
+	movi(is, 1, CODEGEN_MAX_CPUS);
+	l = put(is, LK_FUNCADDR);
+	l->dst = 2;
+	l->imm = sub;
+	mov(is, 3, cp);
+	movi(is, 4, 0);
+	call(is, HELPER_bpf_loop, 4);
+	if (checks && m->nkeys)
+		jmp_ri(is, BPF_JEQ, 0, 1,
+		       fault_label(is, "aggregate element not found"));
+	ldx(is, BPF_DW, n, LIR_FP, off + SCTX_N);
+	if (checks)
+		jmp_ri(is, BPF_JEQ, n, 0, fault_label(is, "empty aggregate"));
+	switch (op) {
+	case SO_COUNT:
+		mov(is, d, n);
+		break;
+	case SO_SUM:
+		ldx(is, BPF_DW, d, LIR_FP, off + SCTX_SUM);
+		break;
+	case SO_MIN:
+	case SO_MAX:
+		ldx(is, BPF_DW, d, LIR_FP, off + SCTX_ACC);
+		break;
+	case SO_AVG: {
+		int q = vreg(is), sum = vreg(is);
+
+		ldx(is, BPF_DW, sum, LIR_FP, off + SCTX_SUM);
+		sdiv_pos(is, q, sum, n);
+		mov(is, d, q);
+		break;
+	}
+	default: {
+		/* sample variance; 0 below two samples */
+		int num = vreg(is), den = vreg(is), t = vreg(is), q = vreg(is);
+		int sum = vreg(is), few = label(is);
+
+		movi(is, q, 0);
+		jmp_ri(is, BPF_JSLT, n, 2, few);
+		ldx(is, BPF_DW, sum, LIR_FP, off + SCTX_SUM);
+		ldx(is, BPF_DW, num, LIR_FP, off + SCTX_SQ);
+		op_rr(is, BPF_MUL, num, n);
+		mov(is, t, sum);
+		op_rr(is, BPF_MUL, t, sum);
+		op_rr(is, BPF_SUB, num, t);
+		mov(is, den, n);
+		op_ri(is, BPF_SUB, den, 1);
+		op_rr(is, BPF_MUL, den, n);
+		sdiv_pos(is, q, num, den);
+		place(is, few);
+		mov(is, d, q);
+		break;
+	}
 	}
 }
 
@@ -1527,6 +1967,162 @@ static void sel_printf(struct isel *is, struct ir_insn *in)
 	place(is, dropped);
 	count_control(is, offsetof(struct ir_control, skipped));
 	place(is, done);
+}
+
+/* The stap format fmt as a bpf_snprintf format, or NULL with *why set:
+ * numbers are 64 bits ("%d" -> "%lld"), %p is "0x%016llx"; bpf_snprintf
+ * takes flags "-+ 0" and a width, no precision, '*' or '#', and only
+ * printable ASCII or white space outside conversions. */
+static char *bpf_format(struct isel *is, const char *fmt, int *nconv,
+			const char **why)
+{
+	struct arena *A = &is->cg->s->arena;
+	size_t cap = strlen(fmt) * 4 + 16, n = 0;
+	char *out = arena__alloc(A, cap);
+
+	*nconv = 0;
+	for (const char *p = fmt; *p; p++) {
+		char flags[8], conv;
+		int nf = 0, width = -1;
+
+		if (*p != '%') {
+			unsigned char c = (unsigned char)*p;
+
+			if (c >= 0x80 || (c < 0x20 && !strchr("\t\n\v\f\r", c)) ||
+			    c == 0x7f) {
+				*why = "a byte that is neither printable nor "
+				       "white space";
+				return NULL;
+			}
+			out[n++] = *p;
+			continue;
+		}
+		if (p[1] == '%') {
+			out[n++] = '%';
+			out[n++] = '%';
+			p++;
+			continue;
+		}
+		for (p++; *p && strchr("-+ #0", *p); p++) {
+			if (*p == '#') {
+				*why = "the '#' flag";
+				return NULL;
+			}
+			if (nf < 4 && !memchr(flags, *p, nf))
+				flags[nf++] = *p;
+		}
+		if (*p == '*') {
+			*why = "a '*' width";
+			return NULL;
+		}
+		if (*p >= '0' && *p <= '9')
+			width = (int)strtol(p, (char **)&p, 10);
+		if (*p == '.') {
+			*why = "a precision";
+			return NULL;
+		}
+		while (*p && strchr("hlLjzt", *p))
+			p++;
+		conv = *p;
+		if (!conv) {
+			*why = "a '%' at the end";
+			return NULL;
+		}
+		if (strchr("dicsuxXp", conv) == NULL) {
+			*why = arena__printf(A, "the conversion '%%%c'", conv);
+			return NULL;
+		}
+		for (int i = 0; i < nf; i++)
+			if ((flags[i] != '-' && !strchr("diuxX", conv)) ||
+			    ((flags[i] == '+' || flags[i] == ' ') &&
+			     !strchr("di", conv))) {
+				*why = arena__printf(A, "the '%c' flag on '%%%c'",
+						     flags[i], conv);
+				return NULL;
+			}
+		if (conv == 'p' && (nf || width >= 0)) {
+			*why = "flags or a width on '%p'";
+			return NULL;
+		}
+		(*nconv)++;
+		if (conv == 'p') {
+			memcpy(out + n, "0x%016llx", 9);
+			n += 9;
+			continue;
+		}
+		out[n++] = '%';
+		memcpy(out + n, flags, nf);
+		n += nf;
+		if (width >= 0)
+			n += snprintf(out + n, cap - n, "%d", width);
+		if (strchr("diuxX", conv)) {
+			out[n++] = 'l';
+			out[n++] = 'l';
+		}
+		out[n++] = conv;
+	}
+	out[n] = 0;
+	return out;
+}
+
+/* d = sprintf(fmt, args):
+ *   data[i] = arg i (a long, or a pointer to the string);
+ *   r = bpf_snprintf(S + d, MSL, &rodata"fmt'", data, 8 * nargs);
+ *   if (r < 0) S[d] = 0;  */
+static void sel_sprintf(struct isel *is, struct ir_insn *in)
+{
+	const char *why = NULL;
+	int nconv, doff = is->soff[in->dst], data = 0, l = label(is);
+	char *bf = in->fmt ? bpf_format(is, in->fmt->fmt, &nconv, &why) : NULL;
+	int *vals;
+
+	if (!bf || nconv != in->nargs || in->nargs > 12) {
+		if (!why)
+			why = in->nargs > 12 ? "more than 12 arguments" :
+				"a conversion that takes no argument";
+		diag__error(is->cg->s, &is->loc, "semantic error",
+			    "sprintf format \"%s\" cannot be formatted in a "
+			    "kernel-side probe: bpf_snprintf does not take %s (it "
+			    "takes %%d %%i %%u %%x %%X %%c %%s %%p with the "
+			    "flags \"-+ 0\" and a width)",
+			    in->fmt ? in->fmt->fmt : "?", why);
+		is->err = -EINVAL;
+		return;
+	}
+	vals = arena__alloc(&is->cg->s->arena, sizeof(int) * (in->nargs + 1));
+	for (int i = 0; i < in->nargs; i++) {
+		enum ir_type t = i < in->fmt->nargs ? in->fmt->arg_types[i] :
+			IRT_LONG;
+
+		vals[i] = LIR_NONE;
+		if (t == IRT_STR)
+			vals[i] = str_ptr(is, in->args[i]);
+		else if (!is_imm32(in->args[i]))
+			vals[i] = val(is, in->args[i]);
+	}
+	if (in->nargs)
+		data = stack_alloc(is, 8 * in->nargs);
+	for (int i = 0; i < in->nargs; i++) {
+		if (vals[i] == LIR_NONE)
+			st(is, BPF_DW, LIR_FP, data + 8 * i,
+			   (int32_t)in->args[i].imm);
+		else
+			stx(is, BPF_DW, LIR_FP, data + 8 * i, vals[i]);
+	}
+	sptr(is, 1, doff);
+	movi(is, 2, is->msl);
+	ldrodata(is, 3, cg__rodata_add(is->cg, bf, (int)strlen(bf) + 1));
+	if (in->nargs) {
+		mov(is, 4, LIR_FP);
+		op_ri(is, BPF_ADD, 4, data);
+	} else {
+		movi(is, 4, 0);
+	}
+	movi(is, 5, 8 * in->nargs);
+	call(is, HELPER_snprintf, 5);
+	jmp_ri(is, BPF_JSGE, 0, 0, l);
+	st(is, BPF_B, is->S, doff, 0);
+	place(is, l);
 }
 
 /* exit(): G->control.exit_requested = 1; send REC_EXIT */
@@ -1904,21 +2500,13 @@ static void sel_insn(struct isel *is, struct ir_insn *in)
 	case IR_FOREACH: sel_foreach(is, in); break;
 	case IR_ERRMSG: sel_errmsg(is, in); break;
 	case IR_REGEX:
-		error_at(is, "%s", "regular expression matching is not "
-			 "supported in kernel-side probes yet");
+		error_at(is, "%s", "regular expression matching (=~, !~) "
+			 "is only available in begin/end/error probes, not in "
+			 "kernel-side probes");
 		break;
-	case IR_SPRINTF:
-		error_at(is, "%s", "sprintf is not supported in kernel-side "
-			 "probes yet");
-		break;
-	case IR_STAT_GET:
-		error_at(is, "%s", "statistics extraction (@count, @avg...) "
-			 "is only supported in begin/end/error probes");
-		break;
-	case IR_MAP_CLEAR:
-		error_at(is, "%s", "deleting a whole array is not supported "
-			 "in kernel-side probes yet");
-		break;
+	case IR_SPRINTF: sel_sprintf(is, in); break;
+	case IR_STAT_GET: sel_stat_get(is, in); break;
+	case IR_MAP_CLEAR: sel_map_clear(is, in->map, NULL, 0); break;
 	default:
 		error_at(is, "%s", "this operation is not supported in "
 			 "kernel-side probes yet");
@@ -1984,6 +2572,8 @@ static bool needs_scratch(struct isel *is)
 {
 	struct ir_func *f = is->f;
 
+	if (f->kind != IRF_PROBE)
+		return is->fi->need_S;
 	for (int r = 0; r < f->nregs; r++)
 		if (f->reg_types[r] == IRT_STR && !is->deferred[r])
 			return true;
@@ -1998,9 +2588,13 @@ static bool needs_scratch(struct isel *is)
 
 		vec_foreach(ii, &b->insns) {
 			struct ir_insn *in = vec_at(&b->insns, ii);
+			struct fninfo *c = fi_of(in->fn);
 
-			if (in->opc == IR_STAT_ADD || in->opc == IR_CALL ||
-			    in->opc == IR_LOOP || in->opc == IR_FOREACH)
+			if (in->opc == IR_LOOP ||
+			    in->opc == IR_FOREACH || in->opc == IR_ERRMSG)
+				return true;
+			if (in->opc == IR_CALL && c &&
+			    (c->need_S || c->may_fault || c->ret_off >= 0))
 				return true;
 			if (in->map)
 				for (int k = 0; k < in->map->nkeys; k++)
@@ -2011,12 +2605,14 @@ static bool needs_scratch(struct isel *is)
 	return false;
 }
 
-/* Registers and scratch places of vregs and slots. */
+/* Registers and scratch places of vregs; frame slots were placed by
+ * the plan (a region uses its owner's). */
 static void assign_homes(struct isel *is)
 {
-	struct ir_func *f = is->f;
+	struct ir_func *f = is->f, *ff = is->frame_f;
+	struct fninfo *ffi = fi_of(ff);
 	struct arena *A = &is->cg->s->arena;
-	int nslots = f->slots.n;
+	int nslots = ff->slots.n;
 
 	is->lreg = arena__alloc(A, sizeof(int) * (f->nregs + 1));
 	is->soff = arena__alloc(A, sizeof(int) * (f->nregs + 1));
@@ -2028,17 +2624,24 @@ static void assign_homes(struct isel *is)
 			is->lreg[r] = vreg(is);
 	}
 	is->slot_reg = arena__alloc(A, sizeof(int) * (nslots + 1));
-	is->slot_off = arena__alloc(A, sizeof(int) * (nslots + 1));
-	for (int i = 0; i < nslots; i++) {
-		struct ir_slot *sl = vec_at(&f->slots, i);
+	is->slot_off = ffi->slot_off;
+	for (int i = 0; i < nslots; i++)
+		is->slot_reg[i] = ffi->slot_off[i] < 0 && f == ff ? vreg(is) :
+			LIR_NONE;
+}
 
-		is->slot_reg[i] = LIR_NONE;
-		if (sl->type == IRT_STR)
-			is->slot_off[i] = scratch_alloc(is, is->msl);
-		else if (sl->used_by_region)
-			is->slot_off[i] = scratch_alloc(is, 8);
+/* Locals start at 0 / "" (parameters excepted). */
+static void init_locals(struct isel *is, int from)
+{
+	for (int i = from; i < is->f->slots.n; i++) {
+		struct ir_slot *sl = vec_at(&is->f->slots, i);
+
+		if (is->slot_reg[i] != LIR_NONE)
+			movi(is, is->slot_reg[i], 0);
+		else if (sl->type == IRT_STR)
+			st(is, BPF_B, is->S, is->slot_off[i], 0);
 		else
-			is->slot_reg[i] = vreg(is);
+			st(is, BPF_DW, is->S, is->slot_off[i], 0);
 	}
 }
 
@@ -2065,16 +2668,147 @@ static void prologue(struct isel *is, bool need_s)
 		is->S = lookup(is, is->p->scratch_map, key);
 		jmp_ri(is, BPF_JEQ, is->S, 0, is->lbl_ret0);
 	}
-	for (int i = 0; i < is->f->slots.n; i++) {
-		struct ir_slot *sl = vec_at(&is->f->slots, i);
+	init_locals(is, 0);
+}
 
-		if (is->slot_reg[i] != LIR_NONE)
-			movi(is, is->slot_reg[i], 0);
-		else if (sl->type == IRT_STR)
-			st(is, BPF_B, is->S, is->slot_off[i], 0);
-		else
-			st(is, BPF_DW, is->S, is->slot_off[i], 0);
+/* Function prologue: G = r1, S = r2 (as needed), long parameters from
+ * the next registers (into S when a region reads them). */
+static void prologue_function(struct isel *is)
+{
+	struct fninfo *fi = is->fi;
+	int k = 1;
+
+	if (fi->need_G) {
+		is->G = vreg(is);
+		mov(is, is->G, k++);
 	}
+	if (fi->need_S) {
+		is->S = vreg(is);
+		mov(is, is->S, k++);
+	}
+	for (int i = 0; i < is->f->nparams; i++) {
+		int r = fi->param_reg[i];
+
+		if (!r)
+			continue;
+		if (is->slot_reg[i] != LIR_NONE)
+			mov(is, is->slot_reg[i], r);
+		else
+			stx(is, BPF_DW, is->S, is->slot_off[i], r);
+	}
+	init_locals(is, is->f->nparams);
+}
+
+/* Region prologue: ctx (r2 for bpf_loop, r4 for for_each_map_elem) is
+ * {G, S}.  A foreach region then filters and copies its entry:
+ *   if (key.col[i] != S.slice[i]) return 0;       (each slice column)
+ *   if (S.cnt-- <= 0) return 1;                     (a limit)
+ *   frame.k[i] = key.col[i]; frame.v = *value;  */
+static void prologue_region(struct isel *is)
+{
+	struct ir_insn *site = is->fi->site;
+	bool fe = site && site->opc == IR_FOREACH;
+	int ctx = vreg(is), kp = vreg(is), vp = vreg(is);
+
+	mov(is, ctx, fe ? 4 : 2);
+	if (fe) {
+		mov(is, kp, 2);
+		mov(is, vp, 3);
+	}
+	is->G = vreg(is);
+	is->S = vreg(is);
+	ldx(is, BPF_DW, is->G, ctx, 0);
+	ldx(is, BPF_DW, is->S, ctx, 8);
+	if (!fe)
+		return;
+	{
+		struct ir_map *m = site->map;
+		int stop = label(is), skip = label(is), go = label(is);
+
+		for (int i = 0; i < site->nargs && i < m->nkeys; i++) {
+			int t, u;
+
+			if (site->args[i].kind == IRV_NONE ||
+			    m->key_types[i] != IRT_LONG)
+				continue;
+			t = vreg(is);
+			u = vreg(is);
+			ldx(is, BPF_DW, t, kp, m->key_off[i]);
+			ldx(is, BPF_DW, u, is->S, is->fi->slice_off[i]);
+			jmp_rr(is, BPF_JNE, t, u, skip);
+		}
+		if (site->a.kind != IRV_NONE) {
+			int t = vreg(is);
+
+			ldx(is, BPF_DW, t, is->S, is->fi->cnt_off);
+			jmp_ri(is, BPF_JSLE, t, 0, stop);
+			op_ri(is, BPF_SUB, t, 1);
+			stx(is, BPF_DW, is->S, is->fi->cnt_off, t);
+		}
+		for (int i = 0; i < m->nkeys; i++) {
+			int slot = site->key_slots[i], off, w;
+
+			if (slot < 0 || slot >= is->frame_f->slots.n)
+				continue;
+			off = is->slot_off[slot];
+			w = (i + 1 < m->nkeys ? m->key_off[i + 1] :
+			     m->key_size) - m->key_off[i];
+			if (m->key_types[i] == IRT_LONG) {
+				int t = vreg(is);
+
+				ldx(is, BPF_DW, t, kp, m->key_off[i]);
+				stx(is, BPF_DW, is->S, off, t);
+			} else {
+				sptr(is, 1, off);
+				movi(is, 2, w < is->msl ? w : is->msl);
+				mov(is, 3, kp);
+				op_ri(is, BPF_ADD, 3, m->key_off[i]);
+				call(is, HELPER_probe_read_kernel_str, 3);
+			}
+		}
+		if (site->val_slot >= 0 && site->val_slot < is->frame_f->slots.n &&
+		    m->kind == IRM_ARRAY) {
+			int off = is->slot_off[site->val_slot];
+
+			if (m->val_type == IRT_STR) {
+				sptr(is, 1, off);
+				movi(is, 2, is->msl);
+				mov(is, 3, vp);
+				call(is, HELPER_probe_read_kernel_str, 3);
+			} else {
+				int t = vreg(is);
+
+				ldx(is, BPF_DW, t, vp, 0);
+				stx(is, BPF_DW, is->S, off, t);
+			}
+		}
+		ja(is, go);
+		place(is, skip);
+		ret_imm(is, 0);
+		place(is, stop);
+		ret_imm(is, 1);
+		place(is, go);
+	}
+}
+
+static bool reads_errmsg(struct ir_func *f)
+{
+	vec_foreach(bi, &f->blocks) {
+		struct ir_block *b = vec_at(&f->blocks, bi);
+
+		vec_foreach(ii, &b->insns)
+			if (((struct ir_insn *)vec_at(&b->insns, ii))->opc ==
+			    IR_ERRMSG)
+				return true;
+	}
+	return false;
+}
+
+static struct ir_func *frame_owner(struct ir_func *f)
+{
+	while (f->kind == IRF_REGION && f->region_of)
+		f = f->region_of;
+	return f;
 }
 
 struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
@@ -2085,6 +2819,7 @@ struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
 		.cg = cg, .cp = cp, .p = cg->p, .f = f,
 		.msl = cg->p->maxstringlen > 0 ? cg->p->maxstringlen : 128,
 		.S = LIR_NONE, .G = LIR_NONE, .loc = f->loc,
+		.fi = fi_of(f), .frame_f = frame_owner(f), .lbl_prop = -1,
 	};
 	struct lir_func *lf = arena__alloc(A, sizeof(*lf));
 
@@ -2092,6 +2827,12 @@ struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
 	lf->irf = f;
 	lf->nregs = LIR_NPHYS;
 	is.lf = lf;
+	if (!is.fi || !fi_of(is.frame_f)) {
+		diag__error(cg->s, &f->loc, "internal error",
+			    "function '%s' was not planned", f->name);
+		return NULL;
+	}
+	is.want_errmsg = reads_errmsg(f);
 	is.nuses = arena__alloc(A, sizeof(int) * (f->nregs + 1));
 	is.nsinks = arena__alloc(A, sizeof(int) * (f->nregs + 1));
 	is.def = arena__alloc(A, sizeof(*is.def) * (f->nregs + 1));
@@ -2101,15 +2842,14 @@ struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
 		is.blabel[i] = label(&is);
 	is.lbl_ret0 = label(&is);
 
-	if (f->kind != IRF_PROBE) {
-		diag__error(cg->s, &f->loc, "semantic error",
-			    "script functions and loops are not supported in "
-			    "kernel-side probes yet");
-		return NULL;
-	}
 	prescan(&is);
 	assign_homes(&is);
-	prologue(&is, needs_scratch(&is));
+	if (f->kind == IRF_PROBE)
+		prologue(&is, needs_scratch(&is));
+	else if (f->kind == IRF_FUNCTION)
+		prologue_function(&is);
+	else
+		prologue_region(&is);
 
 	vec_foreach(bi, &f->blocks) {
 		struct ir_block *b = vec_at(&f->blocks, bi);
@@ -2146,8 +2886,7 @@ struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
 	emit_stubs(&is);
 	/* return 0 */
 	place(&is, is.lbl_ret0);
-	movi(&is, 0, 0);
-	put(&is, LK_EXIT)->src = LIR_NONE;
+	ret_imm(&is, 0);
 	lf->stack_isel = is.stack;
 	if (is.err)
 		return NULL;
@@ -2159,4 +2898,253 @@ struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
 		return NULL;
 	}
 	return lf;
+}
+
+/* ---- the plan: call graph, conventions, frames ----------------------------- */
+
+static struct fninfo *fi_new(struct cg *cg, struct ir_func *f)
+{
+	struct fninfo *fi = f->be;
+
+	if (fi)
+		return fi;
+	fi = arena__alloc(&cg->s->arena, sizeof(*fi));
+	memset(fi, 0, sizeof(*fi));
+	fi->f = f;
+	fi->sub = -1;
+	fi->ret_off = -1;
+	fi->cnt_off = -1;
+	f->be = fi;
+	return fi;
+}
+
+static bool insn_may_fault(const struct ir_insn *in)
+{
+	struct fninfo *c = fi_of(in->fn);
+
+	if (in->on_error >= 0)
+		return false;
+	switch (in->opc) {
+	case IR_BIN:
+		return in->op == OP_DIV || in->op == OP_MOD;
+	case IR_MAP_SET:
+		return !in->map->wrap;
+	case IR_MAP_ADD:
+	case IR_STAT_ADD:
+	case IR_ERROR:
+	case IR_LOOP:
+	case IR_FOREACH:
+		return true;
+	case IR_STAT_GET:
+		return in->statop != SO_COUNT && in->statop != SO_SUM;
+	case IR_CALL:
+		return c && c->may_fault;
+	default:
+		return false;
+	}
+}
+
+/* need_G / need_S / may_fault of f, its callees and regions done. */
+static void plan_flags(struct cg *cg, struct fninfo *fi)
+{
+	struct ir_func *f = fi->f;
+
+	(void)cg;
+	for (int r = 0; r < f->nregs; r++)
+		if (f->reg_types[r] == IRT_STR)
+			fi->need_S = true;
+	vec_foreach(i, &f->slots) {
+		struct ir_slot *sl = vec_at(&f->slots, i);
+
+		if (sl->type == IRT_STR || sl->used_by_region)
+			fi->need_S = true;
+	}
+	vec_foreach(bi, &f->blocks) {
+		struct ir_block *b = vec_at(&f->blocks, bi);
+
+		vec_foreach(ii, &b->insns) {
+			struct ir_insn *in = vec_at(&b->insns, ii);
+			struct fninfo *c = fi_of(in->fn);
+
+			if (insn_may_fault(in))
+				fi->may_fault = true;
+			if (in->on_error >= 0)
+				fi->need_S = true;
+			switch (in->opc) {
+			case IR_LOAD_GLOBAL:
+			case IR_STORE_GLOBAL:
+			case IR_EXIT:
+			case IR_PRINTF:
+			case IR_PRINT_HIST:
+				fi->need_G = true;
+				break;
+			case IR_BUILTIN:
+				if (in->callee &&
+				    !strncmp(in->callee, "gettimeofday_", 13))
+					fi->need_G = true;
+				break;
+			case IR_STAT_ADD:
+			case IR_SPRINTF:
+			case IR_ERROR:
+			case IR_ERRMSG:
+				fi->need_S = true;
+				break;
+			case IR_CALL:
+				if (c) {
+					fi->need_G |= c->need_G;
+					fi->need_S |= c->need_S || c->may_fault ||
+						      c->ret_off >= 0;
+				}
+				break;
+			case IR_LOOP:
+			case IR_FOREACH:
+				fi->need_S = true;
+				if (c)
+					fi->need_G |= c->need_G ||
+						      c->need_S;
+				break;
+			default:
+				break;
+			}
+			if (in->map)
+				for (int k = 0; k < in->map->nkeys; k++)
+					if (in->map->key_types[k] == IRT_STR)
+						fi->need_S = true;
+		}
+	}
+	if (f->kind != IRF_PROBE && fi->may_fault)
+		fi->need_S = true;
+	if (f->kind == IRF_REGION) {
+		/* the context carries both: the owner must have them */
+		fi->need_G = fi->need_S = true;
+	}
+}
+
+/* Frame slots of a probe or function: S for strings, slots a region
+ * reaches and parameters past the registers; vregs otherwise. */
+static void plan_frame(struct cg *cg, struct fninfo *fi)
+{
+	struct ir_func *f = fi->f;
+	int msl = cg->p->maxstringlen > 0 ? cg->p->maxstringlen : 128;
+	int nslots = f->slots.n, nlong = 0, avail, reg;
+
+	fi->slot_off = arena__alloc(&cg->s->arena, sizeof(int) * (nslots + 1));
+	fi->param_reg = arena__alloc(&cg->s->arena,
+				     sizeof(int) * (nslots + 1));
+	for (int i = 0; i < f->nparams && i < nslots; i++)
+		if (((struct ir_slot *)vec_at(&f->slots, i))->type == IRT_LONG)
+			nlong++;
+	if (f->kind == IRF_FUNCTION) {
+		avail = 5 - fi->need_G - fi->need_S;
+		if (nlong > avail && !fi->need_S) {
+			fi->need_S = true;
+			avail--;
+		}
+		reg = 1 + fi->need_G + fi->need_S;
+		if (f->ret == IRT_STR)
+			fi->ret_off = cg__scratch_alloc(cg, msl);
+		else if (f->ret == IRT_LONG && fi->may_fault)
+			fi->ret_off = cg__scratch_alloc(cg, 8);
+	} else {
+		reg = 6;
+	}
+	for (int i = 0; i < nslots; i++) {
+		struct ir_slot *sl = vec_at(&f->slots, i);
+		bool param = f->kind == IRF_FUNCTION && i < f->nparams;
+
+		fi->param_reg[i] = 0;
+		fi->slot_off[i] = -1;
+		if (param && sl->type == IRT_LONG && reg <= 5)
+			fi->param_reg[i] = reg++;
+		if (sl->type == IRT_STR)
+			fi->slot_off[i] = cg__scratch_alloc(cg, msl);
+		else if (sl->used_by_region || (param && !fi->param_reg[i]))
+			fi->slot_off[i] = cg__scratch_alloc(cg, 8);
+	}
+}
+
+static int plan_walk(struct cg *cg, struct ir_func *f, struct ir_insn *site,
+		     struct ir_func **path, int depth)
+{
+	struct fninfo *fi = fi_new(cg, f);
+	int rc;
+
+	if (fi->state == 2)
+		return 0;
+	if (fi->state == 1) {
+		char *cyc = "";
+
+		for (int i = 0; i < depth; i++)
+			if (path[i] == f) {
+				for (int k = i; k < depth; k++)
+					if (path[k]->kind == IRF_FUNCTION)
+						cyc = arena__printf(
+							&cg->s->arena, "%s%s -> ",
+							cyc, path[k]->name);
+				break;
+			}
+		diag__error(cg->s, &site->loc, "semantic error",
+			    "recursive call of function '%s' (%s%s) is not "
+			    "supported in kernel-side probes", f->name, cyc,
+			    f->name);
+		return -ELOOP;
+	}
+	if (f->user_space) {
+		diag__error(cg->s, site ? &site->loc : &f->loc,
+			    "internal error", "function '%s' is user-space "
+			    "only but a kernel-side probe reaches it", f->name);
+		return -EINVAL;
+	}
+	fi->state = 1;
+	path[depth] = f;
+	vec_foreach(bi, &f->blocks) {
+		struct ir_block *b = vec_at(&f->blocks, bi);
+
+		vec_foreach(ii, &b->insns) {
+			struct ir_insn *in = vec_at(&b->insns, ii);
+
+			if ((in->opc != IR_CALL && in->opc != IR_LOOP &&
+			     in->opc != IR_FOREACH) || !in->fn)
+				continue;
+			if (in->opc != IR_CALL) {
+				struct fninfo *r = fi_new(cg, in->fn);
+
+				r->site = in;
+			}
+			rc = plan_walk(cg, in->fn, in, path, depth + 1);
+			if (rc)
+				return rc;
+		}
+	}
+	plan_flags(cg, fi);
+	if (f->kind != IRF_REGION) {
+		plan_frame(cg, fi);
+	} else if (fi->site && fi->site->opc == IR_FOREACH) {
+		fi->cnt_off = cg__scratch_alloc(cg, 8);
+		for (int i = 0; i < IR_MAX_KEYS; i++)
+			fi->slice_off[i] = -1;
+		for (int i = 0; i < fi->site->nargs && i < IR_MAX_KEYS; i++)
+			if (fi->site->args[i].kind != IRV_NONE)
+				fi->slice_off[i] = cg__scratch_alloc(cg, 8);
+	}
+	fi->state = 2;
+	return 0;
+}
+
+int isel__plan(struct cg *cg)
+{
+	struct ir_program *p = cg->p;
+	struct ir_func **path = arena__alloc(&cg->s->arena, sizeof(*path) *
+					     (p->funcs.n + 2));
+	int rc = 0;
+
+	vec_foreach(i, &p->funcs) {
+		struct ir_func *f = vec_at(&p->funcs, i);
+
+		if (f->user_space || f->kind != IRF_PROBE)
+			continue;
+		if (plan_walk(cg, f, NULL, path, 0))
+			rc = -EINVAL;
+	}
+	return rc;
 }

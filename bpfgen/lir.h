@@ -122,6 +122,15 @@ struct cg_sec {
 	int *starts;		/* .text: start of each subprogram */
 };
 
+/* A shared callback that merges a statistic over the CPUs (isel.c). */
+struct cg_statcb {
+	struct ir_map *map;
+	enum statop op;
+	int del;		/* 0: a stat merge; else 1 + the mask of the
+				 * key columns a delete callback compares */
+	int sub;		/* index in cg->subs */
+};
+
 /* The whole back end's state for one codegen__program call. */
 struct cg {
 	struct session *s;
@@ -140,6 +149,7 @@ struct cg {
 	int rcode_off;		/* in S: region code; -1 until used */
 	struct vec main_secs;	/* of struct cg_sec *, parallel to o->progs */
 	struct cg_sec *text;	/* ".text", NULL without subprograms */
+	struct vec statcbs;	/* of struct cg_statcb *: stat callbacks */
 };
 
 /* isel.c: per-function plan (frames, conventions), before any isel */

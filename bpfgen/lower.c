@@ -66,8 +66,15 @@ void lower__jmp(struct lower *l, struct ir_block *to)
 void lower__br(struct lower *l, struct ir_val c, struct ir_block *t,
 	       struct ir_block *e)
 {
-	struct ir_insn *in = lower__emit(l, IR_BR);
+	struct ir_insn *in;
 
+	/* a constant condition: one edge only, so that cleanup drops the
+	 * dead side (the BPF verifier rejects unreachable code) */
+	if (c.kind == IRV_IMM) {
+		lower__jmp(l, c.imm ? t : e);
+		return;
+	}
+	in = lower__emit(l, IR_BR);
 	in->a = c;
 	in->target = t->id;
 	in->target2 = e->id;

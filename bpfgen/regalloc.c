@@ -135,6 +135,7 @@ int lir__defs(const struct lir *l, int *out)
 	case LK_LDMAP:
 	case LK_LDIMM64:
 	case LK_FUNCADDR:
+	case LK_LDMAPVAL:
 		out[n++] = l->dst;
 		break;
 	default:
@@ -152,6 +153,7 @@ bool lir__has_side_effects(const struct lir *l)
 	case LK_LDMAP:
 	case LK_LDIMM64:
 	case LK_FUNCADDR:
+	case LK_LDMAPVAL:
 		return false;
 	default:
 		return true;

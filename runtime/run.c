@@ -427,7 +427,9 @@ static int open_output(struct session *s)
 
 static int load(struct run *r)
 {
-	if (r->obj && r->obj->elf)
+	/* Without a kernel-side program the object has nothing to load:
+	 * the interpreter only needs the maps. */
+	if (r->obj && r->obj->elf && r->obj->progs.n > 0)
 		return loader__load(r->s, r->obj->elf, r->obj->elf_size,
 				    r->ir, r->obj, &r->ld);
 	return loader__create_maps(r->s, r->ir, &r->ld);

@@ -85,7 +85,10 @@ enum expr_kind {
 			 * number of trailing '$' (0, 1 = "$", 2 = "$$") */
 	EX_INDEX,	/* a = array (EX_SYM, EX_TARGET chain is in chain),
 			 * args = keys (EX_WILD for '*' slices) */
-	EX_CALL,	/* str = function name, args; fn [p2] */
+	EX_CALL,	/* str = function name, args; fn [p2].  A str starting
+			 * with '@' is an operator kept as a call until pass 2
+			 * folds or rejects it: @const, @kregister, @uregister,
+			 * @probewrite (never seen by the back end) */
 	EX_UNARY,	/* op, a */
 	EX_BINARY,	/* op, a, b  (arithmetic, bitwise, OP_CONCAT) */
 	EX_LOGICAL,	/* op (OP_LAND/OP_LOR), a, b */
@@ -100,7 +103,7 @@ enum expr_kind {
 	EX_HIST,	/* statop (SO_HIST_LOG/SO_HIST_LINEAR), a = operand,
 			 * args = lo, hi, step for linear */
 	EX_CAST,	/* a = address expr, str = type name, module (or NULL),
-			 * chain = suffixes */
+			 * chain = suffixes; str NULL if autocast (below) */
 	EX_VARAT,	/* str = "name[@file]", module (or NULL), chain */
 	EX_DEFINED,	/* a = operand; num [p2] = 1 if it resolved */
 	EX_ENTRY,	/* a = operand */
@@ -144,6 +147,10 @@ struct expr {
 	const struct builtin *builtin;	/* [p2] EX_CALL to a built-in */
 	void *target;			/* [p2] provider data for $vars */
 	void *be;			/* back end's annotation */
+	/* EX_CAST written as "primary->member" with no type: stap's
+	 * autocast (str NULL, a = the pointer value, chain as usual).
+	 * Pass 2 rejects it until probes with type information exist. */
+	bool autocast;
 };
 
 /* ---- statements -------------------------------------------------------- */

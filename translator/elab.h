@@ -63,6 +63,7 @@ struct piece {
 	struct stmt *st;
 	struct expr *cond;
 	struct stpfile *file;
+	bool from_alias;	/* a probe alias's body (@probewrite allowed) */
 };
 
 /* Pass-2 bookkeeping for a derived probe (dp->be is the back end's). */

@@ -16,6 +16,7 @@
  *   6. fill s->prog in a deterministic order.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "elab.h"
@@ -186,9 +187,11 @@ static void derive_concrete(struct elab *e, struct derive *d,
 	vec_foreach(i, &d->body) {
 		struct piece *p = vec_at(&d->body, i);
 
-		vec__push(&s->arena, &di->body,
-			  piece_new(s, ast__clone_stmt(s, p->st), NULL,
-				    p->file));
+		struct piece *np = piece_new(s, ast__clone_stmt(s, p->st),
+					     NULL, p->file);
+
+		np->from_alias = p->from_alias;
+		vec__push(&s->arena, &di->body, np);
 	}
 	vec_foreach(i, &d->conds) {
 		struct piece *p = vec_at(&d->conds, i);
@@ -252,6 +255,7 @@ static int derive_alias(struct elab *e, struct derive *d, struct probe *a,
 {
 	struct session *s = e->s;
 	struct derive sub = *d;
+	struct piece *mine = NULL;
 	int total = 0, bad = 0;
 
 	vec_foreach(i, &d->chain) {
@@ -272,16 +276,16 @@ static int derive_alias(struct elab *e, struct derive *d, struct probe *a,
 		vec__push(&s->arena, &sub.chain, vec_at(&d->chain, i));
 	vec__push(&s->arena, &sub.chain, a);
 	memset(&sub.body, 0, sizeof(sub.body));
-	if (empty_block(a->body))
-		;
-	else if (!a->epilogue)
-		vec__push(&s->arena, &sub.body,
-			  piece_new(s, a->body, NULL, a->file));
+	if (!empty_block(a->body)) {
+		mine = piece_new(s, a->body, NULL, a->file);
+		mine->from_alias = true;
+	}
+	if (mine && !a->epilogue)
+		vec__push(&s->arena, &sub.body, mine);
 	vec_foreach(i, &d->body)
 		vec__push(&s->arena, &sub.body, vec_at(&d->body, i));
-	if (a->epilogue && !empty_block(a->body))
-		vec__push(&s->arena, &sub.body,
-			  piece_new(s, a->body, NULL, a->file));
+	if (mine && a->epilogue)
+		vec__push(&s->arena, &sub.body, mine);
 	sub.depth = d->depth + 1;
 	vec_foreach(i, &a->points) {
 		const struct probe_point *q = vec_at(&a->points, i);
@@ -541,6 +545,67 @@ static void fill_program(struct elab *e)
 		((struct vardecl *)vec_at(&prog->globals, i))->id = i;
 }
 
+/* The global a -G NAME=VALUE names: the user's script's own. */
+static struct vardecl *gset_var(struct elab *e, const struct define *d)
+{
+	struct libsym *l = hmap__get(&e->user_globals, d->name);
+
+	return l ? l->ptr : NULL;
+}
+
+static bool gset_is_num(const char *v)
+{
+	char *end;
+
+	errno = 0;
+	(void)strtoll(v, &end, 0);
+	return !errno && end != v && !*end;
+}
+
+/* Before type inference: a -G value types a global the script never
+ * assigns, as an initializer would. */
+static void gsets_type(struct elab *e)
+{
+	vec_foreach(i, &e->s->global_sets) {
+		const struct define *d = vec_at(&e->s->global_sets, i);
+		struct vardecl *v = gset_var(e, d);
+
+		if (v && v->type == TY_UNKNOWN && !v->init && v->arity <= 0)
+			v->type = gset_is_num(d->value) ? TY_LONG : TY_STRING;
+	}
+}
+
+/* After type inference: -G must name a scalar global of the script and
+ * the value must fit its type (stap checks this when the module loads;
+ * bstap says it before anything runs). */
+static void gsets_check(struct elab *e, bool typed)
+{
+	struct session *s = e->s;
+
+	vec_foreach(i, &s->global_sets) {
+		const struct define *d = vec_at(&s->global_sets, i);
+		struct vardecl *v = gset_var(e, d);
+
+		if (!v) {
+			diag__error(s, NULL, "semantic error", "unresolved "
+				    "global variable '%s' in -G %s=%s: the "
+				    "script declares no such global", d->name,
+				    d->name, d->value);
+		} else if (!typed) {
+			continue;
+		} else if (v->arity > 0 || v->type == TY_STATS) {
+			diag__error(s, &v->loc, "semantic error", "-G %s=%s: "
+				    "'%s' is %s; -G sets scalar globals only",
+				    d->name, d->value, d->name, v->arity > 0 ?
+				    "an array" : "a statistic");
+		} else if (v->type == TY_LONG && !gset_is_num(d->value)) {
+			diag__error(s, &v->loc, "semantic error", "-G %s=%s: "
+				    "'%s' is a long and '%s' is not a number",
+				    d->name, d->value, d->name, d->value);
+		}
+	}
+}
+
 int pass2__elaborate(struct session *s)
 {
 	struct elab *e = arena__alloc(&s->arena, sizeof(*e));
@@ -576,7 +641,9 @@ int pass2__elaborate(struct session *s)
 		elab__build_body(e, vec_at(&e->dpinfos, i));
 	/* type errors are independent of resolution errors: report both
 	 * (types.c skips "unresolved type" once anything failed) */
+	gsets_type(e);
 	types__infer(e);
+	gsets_check(e, !s->errors);
 	if (s->errors)
 		return -EINVAL;
 	usage__analyze(e);

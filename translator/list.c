@@ -110,6 +110,31 @@ static void list_aliases(struct session *s, struct library *lib,
 	}
 }
 
+/* "begin(number)" when "begin" is listed too: stap lists the point
+ * once, without its optional parameter.  lines is sorted. */
+static bool has_plain_twin(const struct vec *lines, const char *line)
+{
+	static const char *const holders[] = { "(number)", "(string)" };
+	size_t n = strlen(line);
+
+	for (size_t k = 0; k < 2; k++) {
+		size_t h = strlen(holders[k]);
+		char *plain;
+		bool found;
+
+		if (n <= h || strcmp(line + n - h, holders[k]) != 0)
+			continue;
+		plain = strndup(line, n - h);
+		if (!plain)
+			return false;
+		found = bsearch(&plain, lines->v, (size_t)lines->n,
+				sizeof(void *), cmp_line) != NULL;
+		free(plain);
+		return found;
+	}
+	return false;
+}
+
 int list__probes(struct session *s)
 {
 	struct library lib = { 0 };
@@ -146,6 +171,8 @@ int list__probes(struct session *s)
 		qsort(lines.v, (size_t)lines.n, sizeof(void *), cmp_line);
 	vec_foreach(i, &lines) {
 		if (i && strcmp(vec_at(&lines, i), vec_at(&lines, i - 1)) == 0)
+			continue;
+		if (has_plain_twin(&lines, vec_at(&lines, i)))
 			continue;
 		printf("%s\n", (char *)vec_at(&lines, i));
 	}

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -101,6 +102,22 @@ static int parse_long(struct session *s, const char *opt, const char *arg,
 	return 0;
 }
 
+/* -m NAME: the name becomes the BPF object's and its maps' prefix, so
+ * like stap's module names it must be a C identifier's characters. */
+static int check_module_name(struct session *s, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 55 ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n) {
+		diag__plain(s, "invalid module name '%s' for -m: use 1 to 55 "
+			    "characters from [A-Za-z0-9_]", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Returns 0, 1 for "exit 0 now" (help, version) or a negative errno. */
 static int parse_options(struct session *s, int argc, char **argv)
 {
@@ -166,6 +183,8 @@ static int parse_options(struct session *s, int argc, char **argv)
 			s->list_vars = c == 'L';
 			break;
 		case 'm':
+			if (check_module_name(s, optarg))
+				return -EINVAL;
 			s->module_name = optarg;
 			break;
 		case 'w':
@@ -260,6 +279,27 @@ static long tv_ms(const struct timeval *a, const struct timeval *b)
 	       (b->tv_usec - a->tv_usec) / 1000;
 }
 
+/* "using 1234virt/567res/89shr/345data kb" from /proc/self/statm */
+static void mem_report(FILE *f)
+{
+	unsigned long v[7] = { 0 };
+	long page = sysconf(_SC_PAGESIZE) / 1024;
+	FILE *m = fopen("/proc/self/statm", "r");
+
+	if (!m || fscanf(m, "%lu %lu %lu %lu %lu %lu %lu", &v[0], &v[1],
+			 &v[2], &v[3], &v[4], &v[5], &v[6]) != 7) {
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		fprintf(f, "using %ldmaxrss kb", ru.ru_maxrss);
+	} else {
+		fprintf(f, "using %luvirt/%lures/%lushr/%ludata kb",
+			v[0] * page, v[1] * page, v[2] * page, v[5] * page);
+	}
+	if (m)
+		fclose(m);
+}
+
 static void clock_report(struct session *s, const struct pass_clock *c,
 			 int pass, const char *what)
 {
@@ -268,11 +308,32 @@ static void clock_report(struct session *s, const struct pass_clock *c,
 	if (s->verbose < 1)
 		return;
 	clock_start(&now);
-	fprintf(stderr, "Pass %d: %s using %ldmaxrss kb, in %ldusr/%ldsys/%ldreal ms.\n",
-		pass, what, now.ru.ru_maxrss,
+	fprintf(stderr, "Pass %d: %s ", pass, what);
+	mem_report(stderr);
+	fprintf(stderr, ", in %ldusr/%ldsys/%ldreal ms.\n",
 		tv_ms(&c->ru.ru_utime, &now.ru.ru_utime),
 		tv_ms(&c->ru.ru_stime, &now.ru.ru_stime),
 		tv_ms(&c->real, &now.real));
+	if (s->verbose >= 2)
+		fprintf(stderr, "Pass %d: compiler memory %zu kb in use\n",
+			pass, s->arena.total / 1024);
+}
+
+static const char *plural(struct session *s, int n, const char *what)
+{
+	return arena__printf(&s->arena, "%d %s%s", n, what, n == 1 ? "" : "s");
+}
+
+/* stap's pass 2 line: "analyzed script: 1 probe, 2 functions, ..." */
+static const char *pass2_what(struct session *s)
+{
+	const struct program *p = s->prog;
+
+	return arena__printf(&s->arena, "analyzed script: %s, %s, %s, %s",
+			     plural(s, p->probes.n, "probe"),
+			     plural(s, p->functions.n, "function"),
+			     plural(s, p->embeds.n, "embed"),
+			     plural(s, p->globals.n, "global"));
 }
 
 static int pass_failed(struct session *s, int pass, const char *what)
@@ -303,7 +364,7 @@ static int run_passes(struct session *s)
 	clock_start(&c);
 	if (pass2__elaborate(s) || s->errors)
 		return pass_failed(s, 2, "analysis");
-	clock_report(s, &c, 2, "analyzed script");
+	clock_report(s, &c, 2, pass2_what(s));
 	if (s->last_pass == 2) {
 		print__program(s, stdout, s->prog);
 		return 0;
@@ -331,6 +392,9 @@ int main(int argc, char **argv)
 	struct session s;
 	int rc;
 
+	/* one thread: no stdio locking; -p1/-p2 print a lot */
+	__fsetlocking(stdout, FSETLOCKING_BYCALLER);
+	__fsetlocking(stderr, FSETLOCKING_BYCALLER);
 	session__init(&s);
 	rc = parse_options(&s, argc, argv);
 	if (rc == 0)

@@ -89,6 +89,11 @@ static struct expr *statop(struct parser *p, const struct token *t,
 static void chain_push(struct parser *p, struct expr *e, enum chain_kind k,
 		       const char *name, struct expr *index,
 		       const struct token *t);
+static struct expr *at_op(struct parser *p, const struct token *t,
+			  struct vec *args);
+static struct expr *autocast(struct parser *p, struct expr *a,
+			     const struct token *arrow,
+			     const struct token *member);
 static struct stmt *expr_stmt(struct parser *p, struct expr *e);
 static void check_delete(struct parser *p, struct expr *e);
 static void fe_sort_mark(struct parser *p, struct fe *fe, int column,
@@ -183,6 +188,7 @@ static struct stpfile *parse_tokens(struct session *s,
 %token <tok> AT_ENTRY "'@entry'"
 %token <tok> AT_PERF "'@perf'"
 %token <tok> AT_DEFINE "'@define'"
+%token <tok> AT_OP "'@' operator"
 %token <tok> AT_STAT "statistic extractor"
 %token <tok> AT_HIST_LOG "'@hist_log'"
 %token <tok> AT_HIST_LINEAR "'@hist_linear'"
@@ -240,6 +246,7 @@ static struct stpfile *parse_tokens(struct session *s,
 %left '*' '/' '%'
 %precedence UNARY '!' '~'
 %precedence INC DEC
+%precedence ARROW
 
 %type <i> opt_private pp_flags opt_type fe_sort fe_agg
 %type <probe> probe_decl
@@ -643,6 +650,8 @@ primary:
 		{ $$ = expr__new(S, EX_ENTRY, &$1->loc); $$->a = $3; }
 	| AT_PERF '(' STRING ')'
 		{ $$ = expr__new(S, EX_PERF, &$1->loc); $$->str = $3->text; }
+	| AT_OP '(' opt_args ')'
+		{ $$ = at_op(p, $1, $3); }
 	;
 
 /* hist = "@hist_log" "(" expr ")"
@@ -661,8 +670,11 @@ hist:
 		  vec__push(A, &$$->args, $9); }
 	;
 
-/* chained = ($name | @cast(e, "type"[, "module"]) | @var("n"[, "module"]))
- *           ("->" member | "[" expr "]")* ["$" | "$$"] */
+/* chained = ($name | @cast(e, "type"[, "module"]) | @var("n"[, "module"])
+ *            | primary "->" member)
+ *           ("->" member | "[" expr "]")* ["$" | "$$"]
+ * "primary -> member" on anything else is stap's autocast: the value is
+ * a pointer whose type pass 2 must infer (s->name, f()->x, (e)->y). */
 chained:
 	TARGET
 		{ $$ = expr__new(S, EX_TARGET, &$1->loc); $$->str = $1->text; }
@@ -677,6 +689,8 @@ chained:
 		  $$->module = $4 ? $4->text : NULL; }
 	| chained ARROW member
 		{ $$ = $1; chain_push(p, $1, CH_MEMBER, $3->text, NULL, $2); }
+	| primary ARROW member
+		{ $$ = autocast(p, $1, $2, $3); }
 	| chained '[' expr ']'
 		{ $$ = $1; chain_push(p, $1, CH_INDEX, NULL, $3, $2); }
 	| chained DOLLAR_SUFFIX
@@ -818,6 +832,8 @@ static const char *tok_desc(struct parser *p, const struct token *t)
 	case RETURN_BARE: case DELETE: case NEXT: case BREAK: case CONTINUE:
 	case TRY: case CATCH:
 		return arena__printf(A, "keyword '%s'", t->text);
+	case AT_OP:
+		return arena__printf(A, "operator '%s'", t->text);
 	}
 	return arena__printf(A, "'%s'", t->text);
 }
@@ -969,6 +985,59 @@ static void chain_push(struct parser *p, struct expr *e, enum chain_kind k,
 	c->index = index;
 	c->loc = t->loc;
 	vec__push(A, &e->chain, c);
+}
+
+/* "@const" "(" string ")" | "@kregister" "(" number ")"
+ * | "@uregister" "(" number ")" | "@probewrite" "(" (name | $name) ")"
+ * Kept as a call named after the operator (EX_CALL, str "@const"...),
+ * for pass 2 to evaluate or reject; the back end never sees one. */
+static struct expr *at_op(struct parser *p, const struct token *t,
+			  struct vec *args)
+{
+	struct expr *e = expr__new(S, EX_CALL, &t->loc);
+	bool guru_only = strcmp(t->text, "@probewrite") != 0;
+	int want = EX_SYM;
+	const char *what = "a variable name";
+
+	e->str = t->text;
+	e->args = *args;
+	if (guru_only && !p->file->is_tapset && !S->guru) {
+		diag__error(S, &t->loc, "parse error", "using %s operator not "
+			    "permitted; need bstap -g (guru mode)", t->text);
+		return e;
+	}
+	if (!strcmp(t->text, "@const")) {
+		want = EX_STR;
+		what = "a string literal naming a C constant";
+	} else if (guru_only) {
+		want = EX_NUM;
+		what = "a register number";
+	}
+	if (args->n != 1 ||
+	    (((struct expr *)args->v[0])->kind != want &&
+	     !(want == EX_SYM &&
+	       ((struct expr *)args->v[0])->kind == EX_TARGET &&
+	       !((struct expr *)args->v[0])->chain.n))) {
+		const struct loc *at = args->n ?
+				       &((struct expr *)args->v[0])->loc :
+				       &t->loc;
+
+		diag__error(S, at, "parse error", "%s takes one argument: %s",
+			    t->text, what);
+	}
+	return e;
+}
+
+static struct expr *autocast(struct parser *p, struct expr *a,
+			     const struct token *arrow,
+			     const struct token *member)
+{
+	struct expr *e = expr__new(S, EX_CAST, &a->loc);
+
+	e->a = a;
+	e->autocast = true;
+	chain_push(p, e, CH_MEMBER, member->text, NULL, arrow);
+	return e;
 }
 
 static struct stmt *expr_stmt(struct parser *p, struct expr *e)
@@ -1676,6 +1745,14 @@ struct stpfile *parse__file(struct session *s, const struct source *src)
 	return s->errors > errors ? NULL : f;
 }
 
+/* no tokens at all: only blanks and comments */
+static bool is_empty(struct session *s, const struct source *src)
+{
+	struct vec toks = { 0 };
+
+	return lexer__tokenize(s, src, &toks) == 0 && toks.n <= 1;
+}
+
 int pass1__parse(struct session *s)
 {
 	struct source *src;
@@ -1694,6 +1771,12 @@ int pass1__parse(struct session *s)
 	f = parse__file(s, src);
 	if (!f)
 		return -EINVAL;
+	if (!f->order.n && is_empty(s, src)) {
+		/* as stap: nothing at all to parse is an error */
+		diag__error(s, NULL, "parse error", "input file '%s' is empty "
+			    "(no probes, functions or globals)", src->name);
+		return -EINVAL;
+	}
 	s->user = f;
 	vec__push(&s->arena, &s->files, f);
 	return 0;

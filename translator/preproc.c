@@ -647,7 +647,8 @@ static bool builtin_at_name(const char *name)
 	static const char *const names[] = {
 		"cast", "var", "defined", "entry", "perf", "define", "count",
 		"sum", "min", "max", "avg", "variance", "hist_log",
-		"hist_linear",
+		"hist_linear", "const", "kregister", "uregister",
+		"probewrite",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

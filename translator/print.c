@@ -294,6 +294,14 @@ void print__expr(FILE *f, const struct expr *e)
 		print_at_call(f, statop__name(e->statop), e->a, &e->args);
 		break;
 	case EX_CAST:
+		if (e->autocast) {
+			/* stap's spelling of an autocast: "(s)->name" */
+			out_c(f, '(');
+			print__expr(f, e->a);
+			out_c(f, ')');
+			print_chain(f, e);
+			break;
+		}
 		out_s(f, "@cast(");
 		print__expr(f, e->a);
 		out_s(f, ", ");

@@ -74,35 +74,77 @@ static void str_quoted(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* A string built in a local buffer (no stdio: pp__str is hot). */
+struct sbuf {
+	char *p;
+	size_t n, cap;
+	char small[256];
+};
+
+static void sb_put(struct sbuf *b, const char *t, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = (b->n + n + 1) * 2;
+		char *np = malloc(cap);
+
+		if (!np)
+			return;
+		memcpy(np, b->p, b->n);
+		if (b->p != b->small)
+			free(b->p);
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, t, n);
+	b->n += n;
+}
+
+static void sb_c(struct sbuf *b, char c)
+{
+	sb_put(b, &c, 1);
+}
+
+static void sb_s(struct sbuf *b, const char *t)
+{
+	sb_put(b, t, strlen(t));
+}
+
 char *pp__str(struct session *s, const struct probe_point *pt)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct sbuf b = { .cap = sizeof(b.small) };
+	char num[32];
 	char *res;
 
-	if (!f)
-		return "?";
+	b.p = b.small;
 	vec_foreach(i, &pt->comps) {
 		const struct ppcomp *c = vec_at(&pt->comps, i);
 
 		if (i)
-			fputc('.', f);
-		fputs(c->name, f);
+			sb_c(&b, '.');
+		sb_s(&b, c->name);
 		if (!c->arg)
 			continue;
-		fputc('(', f);
-		if (c->arg->kind == EX_NUM)
-			fprintf(f, "%lld", (long long)c->arg->num);
-		else if (c->arg->kind == EX_STR)
-			str_quoted(f, c->arg->str);
-		else
-			fputc('?', f);
-		fputc(')', f);
+		sb_c(&b, '(');
+		if (c->arg->kind == EX_NUM) {
+			snprintf(num, sizeof(num), "%lld",
+				 (long long)c->arg->num);
+			sb_s(&b, num);
+		} else if (c->arg->kind == EX_STR) {
+			sb_c(&b, '"');
+			for (const char *q = c->arg->str; *q; q++) {
+				if (*q == '"' || *q == '\\')
+					sb_c(&b, '\\');
+				sb_c(&b, *q);
+			}
+			sb_c(&b, '"');
+		} else {
+			sb_c(&b, '?');
+		}
+		sb_c(&b, ')');
 	}
-	fclose(f);
-	res = arena__strdup(&s->arena, buf);
-	free(buf);
+	res = arena__strndup(&s->arena, b.p, b.n);
+	if (b.p != b.small)
+		free(b.p);
 	return res;
 }
 
@@ -365,6 +407,20 @@ static const char *suffix_match(struct session *s, const struct provider *p,
 	return NULL;
 }
 
+/* A cheap test before parsing a template: a pattern whose first
+ * component is a plain name must name the template's first one. */
+static bool first_may_match(const struct probe_point *pat, const char *tmpl)
+{
+	const struct ppcomp *c = pat->comps.n ? vec_at(&pat->comps, 0) : NULL;
+	size_t n;
+
+	if (!c || strpbrk(c->name, "*{"))
+		return true;
+	n = strlen(c->name);
+	return strncmp(tmpl, c->name, n) == 0 &&
+	       (tmpl[n] == '\0' || tmpl[n] == '.' || tmpl[n] == '(');
+}
+
 /* Match pat against one template of p; on success push the concrete
  * point.  Suffix components must be literal and appear once each. */
 static bool match_template(struct session *s, const struct provider *p,
@@ -373,11 +429,13 @@ static bool match_template(struct session *s, const struct provider *p,
 {
 	struct tcomp tc[16];
 	int map[16];
-	int nt = tmpl_parse(s, tmpl, tc, 16);
-	int rest = match_rec(pat, 0, tc, nt, 0, map, list,
-			     p->suffixes != NULL);
+	int nt, rest;
 	struct probe_point *np;
 
+	if (!first_may_match(pat, tmpl))
+		return false;
+	nt = tmpl_parse(s, tmpl, tc, 16);
+	rest = match_rec(pat, 0, tc, nt, 0, map, list, p->suffixes != NULL);
 	if (rest < 0)
 		return false;
 	for (int i = rest; i < pat->comps.n; i++) {
@@ -486,31 +544,6 @@ static bool has_wildcard(const struct probe_point *pt)
 	return false;
 }
 
-/* For listing, a last component '*' reaches any depth below
- * ("perf.*" lists perf.sw.cpu_clock): it becomes '**'. */
-static struct probe_point *list_pattern(struct session *s,
-					struct probe_point *pt)
-{
-	struct probe_point *np;
-	struct ppcomp *last, *c;
-
-	if (!pt->comps.n)
-		return pt;
-	last = vec_at(&pt->comps, pt->comps.n - 1);
-	if (strcmp(last->name, "*") != 0 || last->arg)
-		return pt;
-	np = arena__alloc(&s->arena, sizeof(*np));
-	*np = *pt;
-	memset(&np->comps, 0, sizeof(np->comps));
-	for (int i = 0; i < pt->comps.n - 1; i++)
-		vec__push(&s->arena, &np->comps, vec_at(&pt->comps, i));
-	c = arena__alloc(&s->arena, sizeof(*c));
-	*c = *last;
-	c->name = "**";
-	vec__push(&s->arena, &np->comps, c);
-	return np;
-}
-
 void provider__list_templates(struct session *s, FILE *f,
 			      const struct provider *p, const char *pattern,
 			      bool vars)
@@ -523,7 +556,9 @@ void provider__list_templates(struct session *s, FILE *f,
 		return;
 	pp__brace_expand(s, pat, &alts);
 	vec_foreach(a, &alts) {
-		struct probe_point *pt = list_pattern(s, vec_at(&alts, a));
+		/* as with stap, '*' matches within one component and
+		 * '**' across components: "perf.*" is not "perf.sw.x" */
+		struct probe_point *pt = vec_at(&alts, a);
 		struct vec out = { 0 };
 
 		/* an exact point lists itself ("begin", not also

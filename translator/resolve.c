@@ -21,6 +21,7 @@ struct rctx {
 	struct session *s;
 	struct stpfile *file;
 	struct dpinfo *di;		/* in a probe */
+	struct piece *piece;		/* the body piece being resolved */
 	struct funcdecl *fn;		/* in a function */
 	struct hmap *locals;		/* name -> vardecl */
 	struct vec *local_list;
@@ -111,6 +112,115 @@ static void r_array(struct rctx *c, struct expr *x)
 		    "('%s')", x->str);
 }
 
+/* ---- @probewrite, @const, @kregister, @uregister ---- */
+
+static bool writes_expr(const struct expr *x, const struct expr *var);
+
+/* Is lv (an lvalue) the variable var, or an element of it? */
+static bool same_var(const struct expr *lv, const struct expr *var)
+{
+	if (lv && lv->kind == EX_INDEX)
+		lv = lv->a;
+	return lv && lv->kind == var->kind && !lv->chain.n && lv->str &&
+	       strcmp(lv->str, var->str) == 0;
+}
+
+static bool writes_exprs(const struct vec *v, const struct expr *var)
+{
+	vec_foreach(i, v)
+		if (writes_expr(vec_at(v, i), var))
+			return true;
+	return false;
+}
+
+static bool writes_expr(const struct expr *x, const struct expr *var)
+{
+	if (!x)
+		return false;
+	if ((x->kind == EX_ASSIGN || x->kind == EX_INCDEC) &&
+	    same_var(x->a, var))
+		return true;
+	if (writes_expr(x->a, var) || writes_expr(x->b, var) ||
+	    writes_expr(x->c, var) || writes_exprs(&x->args, var))
+		return true;
+	vec_foreach(i, &x->chain) {
+		const struct chain *ch = vec_at(&x->chain, i);
+
+		if (writes_expr(ch->index, var))
+			return true;
+	}
+	return false;
+}
+
+static bool writes_stmt(const struct stmt *st, const struct expr *var)
+{
+	if (!st)
+		return false;
+	if (st->kind == ST_DELETE && same_var(st->e, var))
+		return true;
+	if (st->kind == ST_FOREACH &&
+	    (same_var(st->value, var) || writes_exprs(&st->keys, var)))
+		return true;
+	if (st->kind == ST_FOREACH) {
+		vec_foreach(i, &st->keys)
+			if (same_var(vec_at(&st->keys, i), var))
+				return true;
+	}
+	if (writes_expr(st->e, var) || writes_expr(st->init, var) ||
+	    writes_expr(st->step, var) || writes_expr(st->limit, var) ||
+	    writes_stmt(st->then, var) || writes_stmt(st->els, var))
+		return true;
+	if (st->kind == ST_TRY && same_var(st->catch_var, var))
+		return true;
+	vec_foreach(i, &st->body)
+		if (writes_stmt(vec_at(&st->body, i), var))
+			return true;
+	return false;
+}
+
+/* @probewrite(var) in a probe alias's body: 1 when the rest of the
+ * probe handler (the code of the probe using the alias) writes var. */
+static void r_probewrite(struct rctx *c, struct expr *x)
+{
+	const struct expr *var = x->args.n ? vec_at(&x->args, 0) : NULL;
+	bool w = false;
+
+	if (!c->di || !c->piece || !c->piece->from_alias) {
+		diag__error(c->s, &x->loc, "semantic error", "@probewrite is "
+			    "only allowed in the body of a probe alias");
+		return;
+	}
+	if (!var || (var->kind != EX_SYM && var->kind != EX_TARGET))
+		return;		/* diagnosed by the parser */
+	vec_foreach(i, &c->di->body) {
+		struct piece *pc = vec_at(&c->di->body, i);
+
+		if (pc != c->piece && writes_stmt(pc->st, var))
+			w = true;
+	}
+	x->kind = EX_NUM;
+	x->num = w;
+	x->str = NULL;
+	x->type = TY_LONG;
+	memset(&x->args, 0, sizeof(x->args));
+}
+
+static void r_at_op(struct rctx *c, struct expr *x)
+{
+	if (strcmp(x->str, "@probewrite") == 0) {
+		r_probewrite(c, x);
+	} else if (strcmp(x->str, "@const") == 0) {
+		diag__error(c->s, &x->loc, "semantic error", "@const needs the "
+			    "kernel's C headers, which bstap does not use; "
+			    "write the constant's value instead");
+	} else {
+		diag__error(c->s, &x->loc, "semantic error", "%s is not "
+			    "supported yet: reading registers needs probes "
+			    "with a register context (kprobes/uprobes)",
+			    x->str);
+	}
+}
+
 /* ---- calls ---- */
 
 static void r_call(struct rctx *c, struct expr *x)
@@ -121,6 +231,10 @@ static void r_call(struct rctx *c, struct expr *x)
 	struct funcdecl *fn;
 	const struct builtin *bi;
 
+	if (x->str && x->str[0] == '@') {
+		r_at_op(c, x);
+		return;
+	}
 	vec_foreach(i, &x->args)
 		r_expr(c, (struct expr **)&x->args.v[i]);
 	fn = elab__find_func(e, c->file, x->str, n, &x->loc, &exists, false);
@@ -190,8 +304,19 @@ static void r_target(struct rctx *c, struct expr *x)
 		if (ch->index)
 			r_expr(c, &ch->index);
 	}
+	if (x->autocast && c->suppress) {
+		c->failed = true;
+		return;
+	}
 	if (x->kind == EX_CAST && x->a)
 		r_expr(c, &x->a);
+	if (x->autocast) {
+		diag__error(c->s, &x->loc, "semantic error", "'->' on a "
+			    "plain value (autocast) needs type information "
+			    "(kernel.function/process probes with BTF/DWARF "
+			    "come later); use @cast(ptr, \"type\")->member");
+		return;
+	}
 	if (p && p->target_var)
 		r = p->target_var(c->s, c->di->dp, x);
 	if (r == 0)
@@ -512,6 +637,7 @@ void resolve__probe(struct elab *e, struct dpinfo *di)
 		struct piece *p = vec_at(&di->body, i);
 
 		c.file = p->file;
+		c.piece = p;
 		r_stmt(&c, &p->st);
 	}
 }

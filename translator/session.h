@@ -63,6 +63,8 @@ struct session {
 	 * session (macros of the tapsets' .stpm files, the kernel config,
 	 * lexed script arguments); private to preproc.c */
 	struct preproc_state *pp;
+	/* pass 1: one copy of each identifier's spelling (lexer.l) */
+	struct strtab *idents;
 };
 
 void session__init(struct session *s);

@@ -6,7 +6,8 @@
 
 #include "passes.h"
 
-/* The whole file, NUL-terminated, in the arena. */
+/* The whole file, NUL-terminated, in the arena.  "-" (not for
+ * tapsets) is the standard input, named "<input>" as stap does. */
 struct source *source__read(struct session *s, const char *path,
 			    bool is_tapset)
 {
@@ -14,13 +15,16 @@ struct source *source__read(struct session *s, const char *path,
 	struct stat sb;
 	char *text;
 	size_t len = 0, cap;
-	FILE *f = fopen(path, "rb");
+	bool is_stdin = !is_tapset && strcmp(path, "-") == 0;
+	FILE *f = is_stdin ? stdin : fopen(path, "rb");
 
 	if (!f) {
 		diag__plain(s, "cannot open '%s': %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+	if (fstat(fileno(f), &sb) != 0) {
+		sb.st_size = 0;
+	} else if (S_ISDIR(sb.st_mode)) {
 		diag__plain(s, "cannot read '%s': it is a directory", path);
 		fclose(f);
 		return NULL;
@@ -36,7 +40,8 @@ struct source *source__read(struct session *s, const char *path,
 			if (ferror(f)) {
 				diag__plain(s, "cannot read '%s': %s", path,
 					    strerror(errno));
-				fclose(f);
+				if (!is_stdin)
+					fclose(f);
 				return NULL;
 			}
 			break;
@@ -47,11 +52,12 @@ struct source *source__read(struct session *s, const char *path,
 		text = bigger;
 		cap *= 2;
 	}
-	fclose(f);
+	if (!is_stdin)
+		fclose(f);
 	text[len] = '\0';
 
 	src = arena__alloc(&s->arena, sizeof(*src));
-	src->name = arena__strdup(&s->arena, path);
+	src->name = is_stdin ? "<input>" : arena__strdup(&s->arena, path);
 	src->text = text;
 	src->len = len;
 	src->is_tapset = is_tapset;
