@@ -39,7 +39,9 @@
  *     IR_MAP_EXISTS / IR_MAP_DELETE, key_size 4 (a u32 index 0) for the
  *     array-shaped maps, ir__format(), ir__hist_bucket(), layout__*_of(),
  *     ir__may_fault(), struct ir_func.probe_kind, struct
- *     ir_program.interp.  Each is documented where it is declared.
+ *     ir_program.interp, the fields of struct ir_control after
+ *     `reserved` (boot_offset_ns, dropped, target_pid, nr_cpus).  Each
+ *     is documented where it is declared.
  *   - lower.c never leaves an unreachable block (the verifier rejects
  *     dead code): constant conditions become IR_JMP, and blocks no edge
  *     reaches (jumps, branches, on_error of faulting insns) are dropped.
@@ -124,8 +126,22 @@ enum ir_map_kind {
 struct ir_control {		/* first bytes of the IRM_GLOBALS value */
 	int64_t exit_requested;	/* exit() called: probes do nothing more */
 	int64_t error_count;	/* errors raised in the kernel */
-	int64_t skipped;	/* probes skipped (stap's "skipped probes") */
-	int64_t reserved;
+	int64_t skipped;	/* probes skipped (stap's "skipped probes");
+				 * the back end also counts dropped records
+				 * here until it switches to `dropped` */
+	int64_t reserved;	/* old name of boot_offset_ns: the runtime
+				 * writes the offset into both until the
+				 * back end reads boot_offset_ns */
+	/* added by the runtime owner (written by runtime/run.c after the
+	 * globals are initialized and before any probe runs): */
+	int64_t boot_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC in ns:
+				 * gettimeofday_*() = ktime_get_ns() + this */
+	int64_t dropped;	/* records lost because the ring buffer was
+				 * full (the kernel side adds 1 per loss);
+				 * reported with the skipped probes */
+	int64_t target_pid;	/* target(): the -c child or -x PID, 0 */
+	int64_t nr_cpus;	/* possible CPUs (libbpf_num_possible_cpus),
+				 * the per-CPU maps' value count */
 };
 
 struct ir_stat {		/* head of an IRM_STATS value */

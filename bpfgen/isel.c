@@ -60,6 +60,15 @@ struct isel {
 	int errv;			/* vreg: pointer the error tails read */
 	int lbl_prop;			/* propagate the error state, or -1 */
 	bool want_errmsg;		/* the function reads IR_ERRMSG */
+	int cur_block;			/* index of the block being selected */
+	int zkey_off;			/* fp offset of a u32 0, or 0 */
+	/* pure builtins (pid() ...) called twice or more, once in the
+	 * entry block: the first call's value, reused by the others */
+	const char *bc_name[8];
+	int bc_reg[8];
+	int nbc;
+	int sctx_off;			/* fp offset of the stat callbacks'
+					 * context, or 0 */
 };
 
 /* ---- emitting LIR ------------------------------------------------------ */
@@ -681,8 +690,53 @@ static void emit_deferred(struct isel *is, int r, int dst_reg, int off,
 	call(is, HELPER_get_current_comm, 2);
 }
 
-/* dst = builtin(args) */
+/* Builtins whose value is the same all through one run of a probe. */
+static bool pure_builtin(const struct ir_insn *in)
+{
+	static const char *const names[] = {
+		"pid", "tid", "uid", "gid", "euid", "egid", "cpu",
+	};
+
+	if (in->opc != IR_BUILTIN || !in->callee || in->dst < 0)
+		return false;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(in->callee, names[i]))
+			return true;
+	return false;
+}
+
+static int bc_find(struct isel *is, const char *name)
+{
+	for (int i = 0; i < is->nbc; i++)
+		if (!strcmp(is->bc_name[i], name))
+			return i;
+	return -1;
+}
+
+static void sel_builtin_1(struct isel *is, struct ir_insn *in);
+
+/* dst = builtin(args); a pure builtin computed in the entry block is
+ * computed once (d = cached) */
 static void sel_builtin(struct isel *is, struct ir_insn *in)
+{
+	int k = pure_builtin(in) ? bc_find(is, in->callee) : -1;
+
+	if (k < 0) {
+		sel_builtin_1(is, in);
+		return;
+	}
+	if (is->bc_reg[k] != LIR_NONE) {
+		mov(is, is->lreg[in->dst], is->bc_reg[k]);
+		return;
+	}
+	sel_builtin_1(is, in);
+	if (is->cur_block == 0) {
+		is->bc_reg[k] = vreg(is);
+		mov(is, is->bc_reg[k], is->lreg[in->dst]);
+	}
+}
+
+static void sel_builtin_1(struct isel *is, struct ir_insn *in)
 {
 	const char *name = builtin_name(in);
 	int d = in->dst >= 0 && is->f->reg_types[in->dst] == IRT_LONG ?
@@ -1095,10 +1149,13 @@ static int build_key(struct isel *is, struct ir_map *m, struct ir_val *args)
 	int base, k = vreg(is);
 
 	if (m->nkeys == 0) {
-		/* u32 index 0 */
-		int off = stack_alloc(is, 8);
+		/* u32 index 0 (the probe prologue's, when there is one) */
+		int off = is->zkey_off;
 
-		st(is, BPF_W, LIR_FP, off, 0);
+		if (!off) {
+			off = stack_alloc(is, 8);
+			st(is, BPF_W, LIR_FP, off, 0);
+		}
 		mov(is, k, LIR_FP);
 		op_ri(is, BPF_ADD, k, off);
 		return k;
@@ -1272,6 +1329,11 @@ static int lookup_or_insert(struct isel *is, struct ir_map *m, int key,
 	int v = vreg(is), z = vreg(is), have = label(is);
 
 	mov(is, v, lookup(is, m, key));
+	if (m->nkeys == 0) {
+		/* an array: the entry always exists */
+		jmp_ri(is, BPF_JEQ, v, 0, done);
+		return v;
+	}
 	jmp_ri(is, BPF_JNE, v, 0, have);
 	zeros_ptr(is, z, m->val_size > 8 ? m->val_size : 8);
 	update(is, m, key, z, BPF_NOEXIST);
@@ -1543,35 +1605,44 @@ static int hist_bucket(struct isel *is, struct ir_map *m, int x)
 	int done = label(is);
 
 	if (m->hist == IRH_LOG) {
-		int neg = label(is), lg = label(is);
+		/* b = 64; if (x == 0) goto done;
+		 * u = x < 0 ? -x : x;  b = 65 + ilog2(u), by halving steps
+		 *   (u >> 32 first, then "if (u >= 1 << s) { u >>= s;
+		 *   b += s; }" for s = 16 .. 1);
+		 * if (x < 0) b = 128 - b  (63 - ilog2(-x)) */
+		int pos = label(is), nn = label(is), skip = label(is);
 
+		(void)t;
 		movi(is, b, 64);
 		jmp_ri(is, BPF_JEQ, x, 0, done);
 		mov(is, u, x);
-		movi(is, b, 65);
-		jmp_ri(is, BPF_JSGT, x, 0, lg);
+		jmp_ri(is, BPF_JSGT, x, 0, pos);
 		op_ri(is, BPF_NEG, u, 0);
-		movi(is, b, 63);
-		place(is, lg);
-		/* r = ilog2(u) into t */
-		movi(is, t, 0);
-		for (int s = 32; s >= 1; s /= 2) {
-			int skip = label(is), h = vreg(is);
+		place(is, pos);
+		movi(is, b, 65);
+		{
+			int h = vreg(is);
 
 			mov(is, h, u);
-			op_ri(is, BPF_RSH, h, s);
+			op_ri(is, BPF_RSH, h, 32);
 			jmp_ri(is, BPF_JEQ, h, 0, skip);
 			mov(is, u, h);
-			op_ri(is, BPF_ADD, t, s);
+			op_ri(is, BPF_ADD, b, 32);
 			place(is, skip);
 		}
-		/* b = b == 65 ? 65 + t : 63 - t */
-		jmp_ri(is, BPF_JNE, b, 65, neg);
-		op_rr(is, BPF_ADD, b, t);
-		ja(is, done);
-		place(is, neg);
-		op_rr(is, BPF_SUB, b, t);
-		(void)lg;
+		for (int s = 16; s >= 1; s /= 2) {
+			int l = label(is);
+
+			jmp_ri(is, BPF_JLT, u, (int64_t)1 << s, l);
+			if (s > 1)
+				op_ri(is, BPF_RSH, u, s);
+			op_ri(is, BPF_ADD, b, s);
+			place(is, l);
+		}
+		jmp_ri(is, BPF_JSGT, x, 0, nn);
+		op_ri(is, BPF_NEG, b, 0);
+		op_ri(is, BPF_ADD, b, 128);
+		place(is, nn);
 	} else {
 		movi(is, b, 0);
 		if (fits32(m->hist_lo))
@@ -1599,8 +1670,9 @@ static int hist_bucket(struct isel *is, struct ir_map *m, int x)
 		op_ri(is, BPF_ADD, b, 1);
 	}
 	place(is, done);
-	/* keep the verifier sure of the range */
-	{
+	/* keep the verifier sure of the range (log: b is a known constant
+	 * on every path, in [0, 127]) */
+	if (m->hist != IRH_LOG) {
 		int ok = label(is);
 
 		jmp_ri(is, BPF_JLT, b, m->nbuckets, ok);
@@ -1653,8 +1725,8 @@ static void sel_stat_add(struct isel *is, struct ir_insn *in)
 {
 	struct ir_map *m = in->map;
 	int key = build_key(is, m, in->args);
-	int x = val(is, in->a), one;
-	int v = lookup_or_insert(is, m, key, -1);
+	int x = val(is, in->a), one, done = label(is);
+	int v = lookup_or_insert(is, m, key, done);
 
 	if (in->a.kind == IRV_IMM && in->a.imm == 1) {
 		one = x;
@@ -1698,6 +1770,7 @@ static void sel_stat_add(struct isel *is, struct ir_insn *in)
 		op_rr(is, BPF_ADD, b, v);
 		xadd(is, b, sizeof(struct ir_stat), one);
 	}
+	place(is, done);
 }
 
 /* q = a / b, signed, for b > 0 (truncated towards zero, as C):
@@ -1836,16 +1909,21 @@ static void sel_stat_get(struct isel *is, struct ir_insn *in)
 		return;
 	}
 	key = build_key(is, m, in->args);
-	sub = stat_callback(is, m, op);
+	/* @avg merges what @sum does */
+	sub = stat_callback(is, m, op == SO_AVG ? SO_SUM : op);
 	if (sub < 0)
 		return;
-	off = stack_alloc(is, SCTX_SIZE);
+	if (!is->sctx_off)
+		is->sctx_off = stack_alloc(is, SCTX_SIZE);
+	off = is->sctx_off;
 	stx(is, BPF_DW, LIR_FP, off + SCTX_KEY, key);
 	st(is, BPF_DW, LIR_FP, off + SCTX_N, 0);
 	if (op == SO_SUM || op == SO_AVG || op == SO_VARIANCE)
 		st(is, BPF_DW, LIR_FP, off + SCTX_SUM, 0);
 	if (op == SO_VARIANCE)
 		st(is, BPF_DW, LIR_FP, off + SCTX_SQ, 0);
+	if (stat_mm(op))
+		st(is, BPF_DW, LIR_FP, off + SCTX_ACC, 0);
 	cp = vreg(is);
 	mov(is, cp, LIR_FP);
 	op_ri(is, BPF_ADD, cp, off);
@@ -1907,17 +1985,26 @@ static void sel_stat_get(struct isel *is, struct ir_insn *in)
 
 /* ---- output -------------------------------------------------------------- */
 
-/* printf(fmt, args...):
- *   rec = ringbuf_reserve(8 + 8 * nlongs + MSL * nstrs);
- *   if (!rec) { lock control.skipped++; goto out; }
- *   rec->hdr = {REC_PRINTF, fmt->id}; fill args; ringbuf_submit(rec) */
+/* The printf record is built on the stack and sent with one
+ * bpf_ringbuf_output when it is at most this big (fewer instructions
+ * than reserve + submit); larger ones are reserved in the ring buffer. */
+#define PRINTF_STACK_MAX 160
+
+/* printf(fmt, args...), a record {REC_PRINTF, fmt->id} + the arguments
+ * (8 bytes per long, MSL per string):
+ *   small:  rec = stack; fill; if (ringbuf_output(&ringbuf, rec, size, 0))
+ *             lock control.skipped++;
+ *   large:  rec = ringbuf_reserve(size); if (!rec) { lock
+ *             control.skipped++; goto out; }  fill; ringbuf_submit(rec)
+ * The bytes of a string field past its NUL are not written.  */
 static void sel_printf(struct isel *is, struct ir_insn *in)
 {
 	struct ir_format *fmt = in->fmt;
-	int size = 8, off = 8, rec;
+	int size = 8, off = 8, rec, base = 0;
 	int dropped = label(is), done = label(is);
 	int *vals = arena__alloc(&is->cg->s->arena,
 				 sizeof(int) * (in->nargs + 1));
+	bool small;
 
 	for (int i = 0; i < in->nargs; i++) {
 		enum ir_type t = fmt && i < fmt->nargs ? fmt->arg_types[i] :
@@ -1931,8 +2018,17 @@ static void sel_printf(struct isel *is, struct ir_insn *in)
 			 !is->deferred[in->args[i].reg])
 			vals[i] = LIR_NONE;
 	}
-	rec = rec_reserve(is, size, REC_PRINTF, fmt ? (uint32_t)fmt->id : 0,
-			  dropped);
+	small = size <= PRINTF_STACK_MAX && is->stack + size <= 256;
+	if (small) {
+		rec = LIR_FP;
+		base = stack_alloc(is, size);
+		st(is, BPF_DW, rec, base, REC_PRINTF);
+		if (fmt && fmt->id)
+			st(is, BPF_W, rec, base + 4, fmt->id);
+	} else {
+		rec = rec_reserve(is, size, REC_PRINTF,
+				  fmt ? (uint32_t)fmt->id : 0, dropped);
+	}
 	for (int i = 0; i < in->nargs; i++) {
 		enum ir_type t = fmt && i < fmt->nargs ? fmt->arg_types[i] :
 			IRT_LONG;
@@ -1940,27 +2036,40 @@ static void sel_printf(struct isel *is, struct ir_insn *in)
 
 		if (t == IRT_LONG) {
 			if (is_imm32(a))
-				st(is, BPF_DW, rec, off, (int32_t)a.imm);
+				st(is, BPF_DW, rec, base + off, (int32_t)a.imm);
 			else
-				stx(is, BPF_DW, rec, off, vals[i]);
+				stx(is, BPF_DW, rec, base + off, vals[i]);
 			off += 8;
 			continue;
 		}
 		if (a.kind == IRV_REG && is->deferred[a.reg]) {
-			emit_deferred(is, a.reg, rec, off, is->msl);
+			emit_deferred(is, a.reg, rec, base + off, is->msl);
 		} else if (a.kind == IRV_REG) {
 			int sp = vreg(is);
 
 			sptr(is, sp, is->soff[a.reg]);
 			mov(is, 1, rec);
-			op_ri(is, BPF_ADD, 1, off);
+			op_ri(is, BPF_ADD, 1, base + off);
 			movi(is, 2, is->msl);
 			mov(is, 3, sp);
 			call(is, HELPER_probe_read_kernel_str, 3);
 		} else {
-			st(is, BPF_B, rec, off, 0);
+			st(is, BPF_B, rec, base + off, 0);
 		}
 		off += is->msl;
+	}
+	if (small) {
+		ldmap(is, 1, is->p->ringbuf_map);
+		mov(is, 2, LIR_FP);
+		op_ri(is, BPF_ADD, 2, base);
+		movi(is, 3, size);
+		movi(is, 4, 0);
+		call(is, HELPER_ringbuf_output, 4);
+		jmp_ri(is, BPF_JEQ, 0, 0, done);
+		count_control(is, offsetof(struct ir_control, skipped));
+		place(is, done);
+		(void)dropped;
+		return;
 	}
 	rec_submit(is, rec);
 	ja(is, done);
@@ -2559,6 +2668,33 @@ static void prescan(struct isel *is)
 			}
 		}
 	}
+	/* pure builtins called twice or more, one of them in block 0 */
+	{
+		struct ir_block *b0 = f->blocks.n ? vec_at(&f->blocks, 0) : NULL;
+
+		for (int ii = 0; b0 && ii < b0->insns.n; ii++) {
+			struct ir_insn *in = vec_at(&b0->insns, ii);
+			int n = 0;
+
+			if (!pure_builtin(in) || bc_find(is, in->callee) >= 0 ||
+			    is->nbc == 8)
+				continue;
+			vec_foreach(bi, &f->blocks) {
+				struct ir_block *b = vec_at(&f->blocks, bi);
+
+				vec_foreach(k, &b->insns) {
+					struct ir_insn *o = vec_at(&b->insns, k);
+
+					n += pure_builtin(o) &&
+					     !strcmp(o->callee, in->callee);
+				}
+			}
+			if (n < 2)
+				continue;
+			is->bc_name[is->nbc] = in->callee;
+			is->bc_reg[is->nbc++] = LIR_NONE;
+		}
+	}
 	/* a string defined once by execname() and used once can be written
 	 * by get_current_comm straight where it is used */
 	for (int r = 0; r < f->nregs; r++)
@@ -2659,6 +2795,7 @@ static void prologue(struct isel *is, bool need_s)
 	st(is, BPF_W, LIR_FP, off + 4, 0);
 	mov(is, key, LIR_FP);
 	op_ri(is, BPF_ADD, key, off + 4);
+	is->zkey_off = off + 4;		/* stays 0: reused as a u32 key */
 	is->G = lookup(is, is->p->globals_map, key);
 	jmp_ri(is, BPF_JEQ, is->G, 0, is->lbl_ret0);
 	ldx(is, BPF_DW, t, is->G,
@@ -2854,6 +2991,7 @@ struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
 	vec_foreach(bi, &f->blocks) {
 		struct ir_block *b = vec_at(&f->blocks, bi);
 
+		is.cur_block = bi;
 		place(&is, is.blabel[b->id >= 0 && b->id < f->blocks.n ?
 				     b->id : bi]);
 		for (int ii = 0; ii < b->insns.n && !is.err; ii++) {

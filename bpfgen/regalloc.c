@@ -613,6 +613,53 @@ static void drop_fallthrough_jumps(struct lir_func *lf)
 	lf->n = j;
 }
 
+static int inverse_jmp(int op)
+{
+	switch (op) {
+	case BPF_JEQ: return BPF_JNE;
+	case BPF_JNE: return BPF_JEQ;
+	case BPF_JGT: return BPF_JLE;
+	case BPF_JLE: return BPF_JGT;
+	case BPF_JGE: return BPF_JLT;
+	case BPF_JLT: return BPF_JGE;
+	case BPF_JSGT: return BPF_JSLE;
+	case BPF_JSLE: return BPF_JSGT;
+	case BPF_JSGE: return BPF_JSLT;
+	case BPF_JSLT: return BPF_JSGE;
+	default: return -1;
+	}
+}
+
+/* "if (c) goto L1; goto L2; L1:"  ->  "if (!c) goto L2; L1:" */
+static void invert_branches(struct lir_func *lf)
+{
+	int j = 0;
+
+	for (int i = 0; i < lf->n; i++) {
+		struct lir *l = &lf->v[i];
+		int inv = l->kind == LK_JMP ? inverse_jmp(BPF_OP(l->code)) : -1;
+
+		if (inv >= 0 && i + 1 < lf->n && lf->v[i + 1].kind == LK_JMP &&
+		    BPF_OP(lf->v[i + 1].code) == BPF_JA) {
+			bool next = false;
+
+			for (int k = i + 2; k < lf->n &&
+			     lf->v[k].kind == LK_LABEL; k++)
+				if (lf->v[k].imm == l->target)
+					next = true;
+			if (next) {
+				l->code = (uint8_t)((l->code & ~0xf0) | inv);
+				l->target = lf->v[i + 1].target;
+				lf->v[j++] = *l;
+				i++;
+				continue;
+			}
+		}
+		lf->v[j++] = *l;
+	}
+	lf->n = j;
+}
+
 /* Thread jumps whose target is an unconditional jump. */
 static void thread_jumps(struct lir_func *lf)
 {
@@ -678,6 +725,7 @@ static void cleanup_jumps(struct cg *cg, struct lir_func *lf)
 	do {
 		thread_jumps(lf);
 		drop_fallthrough_jumps(lf);
+		invert_branches(lf);
 	} while (drop_unreachable(cg, lf));
 }
 

@@ -31,9 +31,6 @@ int pass3__translate(struct session *s)
 	return 0;
 }
 
-/* The code generator may not be linked in yet while it is written. */
-#pragma weak codegen__program
-
 int pass4__compile(struct session *s)
 {
 	struct bstap_object *o = NULL;
@@ -41,10 +38,6 @@ int pass4__compile(struct session *s)
 
 	if (!s->ir)
 		return -EINVAL;
-	if (!codegen__program) {
-		diag__plain(s, "pass 4 (BPF object) is not implemented yet");
-		return -ENOSYS;
-	}
 	rc = codegen__program(s, s->ir, &o);
 	if (rc)
 		return rc;

@@ -12,11 +12,6 @@
 #include "hist.h"
 #include "session.h"
 
-/* layout.c is written by the IR engineer; weak so that the runtime links
- * while it is not in the build yet. */
-#pragma weak layout__global_of
-#pragma weak layout__map_of
-
 static struct ir_map *globals_map(struct ir_program *p)
 {
 	return p->globals_map;
@@ -282,7 +277,7 @@ int display__globals(struct session *s, struct ir_program *p, FILE *f)
 	struct strbuf b;
 	int err = 0;
 
-	if (!s->prog || !layout__global_of || !layout__map_of)
+	if (!s->prog)
 		return 0;
 	strbuf__init(&b);
 	vec_foreach(i, &s->prog->globals) {

@@ -37,12 +37,6 @@
 #include "provider.h"
 #include "session.h"
 
-/* The interpreter (runtime/interp.c) is written by the IR engineer; weak
- * so that the runtime links while it is not in the build yet. */
-#pragma weak interp__probe
-#pragma weak interp__init_globals
-#pragma weak interp_error__print
-
 #define POLL_MS 100
 
 struct run {
@@ -106,17 +100,40 @@ static void request_exit(struct run *r)
 	control_rw(r, offsetof(struct ir_control, exit_requested), &one, true);
 }
 
-/* gettimeofday_*() in the kernel: ktime_get_ns() + this offset. */
-static void store_boot_offset(struct run *r)
+/* What the kernel side reads from the control block, written once the
+ * globals are initialized (interp__init_globals zeroes the block) and
+ * the -c child exists, before any probe runs:
+ *   boot_offset_ns (and its old name `reserved`): gettimeofday_*() in
+ *     the kernel is ktime_get_ns() + this offset;
+ *   target_pid: target();
+ *   nr_cpus: the possible CPUs. */
+static int store_control(struct run *r)
 {
 	struct timespec rt, mono;
-	int64_t off;
+	int64_t off, pid = r->s->target_pid, ncpu = libbpf_num_possible_cpus();
+	int err;
 
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	off = (rt.tv_sec - mono.tv_sec) * 1000000000LL +
 	      (rt.tv_nsec - mono.tv_nsec);
-	control_rw(r, offsetof(struct ir_control, reserved), &off, true);
+	if (ncpu < 1)
+		ncpu = 1;
+	err = control_rw(r, offsetof(struct ir_control, boot_offset_ns),
+			 &off, true);
+	if (!err)
+		err = control_rw(r, offsetof(struct ir_control, reserved),
+				 &off, true);
+	if (!err)
+		err = control_rw(r, offsetof(struct ir_control, target_pid),
+				 &pid, true);
+	if (!err)
+		err = control_rw(r, offsetof(struct ir_control, nr_cpus),
+				 &ncpu, true);
+	if (err)
+		diag__plain(r->s, "cannot write the control block of the "
+			    "globals map: %s", strerror(-err));
+	return err;
 }
 
 /* ---- user-space probes ---- */
@@ -164,13 +181,6 @@ static int run_user_probes(struct run *r, const char *kind)
 
 	if (n < 0)
 		return n;
-	if (n > 0 && !interp__probe) {
-		diag__plain(r->s, "%s probes need the IR interpreter, which "
-			    "is not in this build yet", kind);
-		r->errors++;
-		free(v);
-		return -ENOSYS;
-	}
 	for (int i = 0; i < n; i++) {
 		struct interp_error err;
 		int rc;
@@ -181,10 +191,7 @@ static int run_user_probes(struct run *r, const char *kind)
 		rc = interp__probe(r->ir, v[i], r->s->out, &err);
 		fflush(r->s->out);
 		if (rc != INTERP_OK) {
-			if (interp_error__print)
-				interp_error__print(&err, r->s->err);
-			else
-				fprintf(r->s->err, "ERROR: %s\n", err.msg);
+			interp_error__print(&err, r->s->err);
 			r->errors++;
 			if (!strcmp(kind, "begin"))
 				break;
@@ -387,7 +394,7 @@ static void event_loop(struct run *r)
 
 static void finish(struct run *r)
 {
-	int64_t skipped = 0;
+	int64_t skipped = 0, dropped = 0;
 
 	request_exit(r);
 	links__destroy(&r->links);
@@ -405,8 +412,10 @@ static void finish(struct run *r)
 	}
 	output__drain(&r->out);
 	fflush(r->s->out);
+	/* stap counts lost output with the skipped probes */
 	control_rw(r, offsetof(struct ir_control, skipped), &skipped, false);
-	r->skipped = skipped;
+	control_rw(r, offsetof(struct ir_control, dropped), &dropped, false);
+	r->skipped = skipped + dropped;
 }
 
 static int open_output(struct session *s)
@@ -441,9 +450,8 @@ static int run_script(struct run *r)
 
 	if (load(r))
 		return -EINVAL;
-	if (interp__init_globals && interp__init_globals(r->ir))
+	if (interp__init_globals(r->ir))
 		return -EINVAL;
-	store_boot_offset(r);
 	if (output__init(&r->out, r->s, r->ir))
 		return -EINVAL;
 	if (setup_signals(r)) {
@@ -453,8 +461,10 @@ static int run_script(struct run *r)
 	}
 	if (r->s->cmd && spawn_child(r))
 		return -EINVAL;
+	if (store_control(r))
+		return -EINVAL;
 	err = run_user_probes(r, "begin");
-	if (err == -ENOSYS)
+	if (err)
 		return err;
 	if (!r->errors && !exit_requested(r)) {
 		err = attach_all(r);

@@ -184,6 +184,16 @@ static bool side_effects(const struct expr *x)
 		    (x->builtin->flags & BF_SIDE))
 			return true;
 		break;
+	case EX_BINARY:
+		/* can fault: "division by 0" must still be raised */
+		if (x->op == OP_DIV || x->op == OP_MOD)
+			return true;
+		break;
+	case EX_STATOP:
+		/* @min/@max/@avg/@variance fault on an empty aggregate */
+		if (x->statop != SO_COUNT && x->statop != SO_SUM)
+			return true;
+		break;
 	default:
 		break;
 	}
