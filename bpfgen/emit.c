@@ -355,6 +355,7 @@ int codegen__program(struct session *s, struct ir_program *p,
 	}
 	cg->scratch_size = (cg->zeros_size + 7) & ~7;
 	cg->errrec_off = cg->rcode_off = -1;
+	cg->strst_off = cg->strtmp_off = cg->tok_off = -1;
 	cg->rodata_map = arena__alloc(&s->arena, sizeof(*cg->rodata_map));
 	memset(cg->rodata_map, 0, sizeof(*cg->rodata_map));
 	cg->rodata_map->name = ".rodata";

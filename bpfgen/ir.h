@@ -399,6 +399,10 @@ struct ir_program {
 	 * one user-space probe to the next (regex cache, tokenize()),
 	 * owned by runtime/interp.c; NULL until the first probe runs */
 	void *interp;
+	/* added by the IR owner: the saved object this program was read
+	 * from (bstap --run, bpfgen/meta.c), NULL when it was translated
+	 * here; ir__check then calls a failure a corrupt file, not a bug */
+	const char *origin;
 };
 
 /* ---- building (ir.c) --------------------------------------------------- */

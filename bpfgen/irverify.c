@@ -34,6 +34,13 @@ static void bad(struct check *c, const char *fmt, ...)
 	va_end(ap);
 	if (c->errors++ >= 10)
 		return;
+	if (c->p->origin) {		/* read from a saved object */
+		if (c->errors == 1)
+			diag__plain(c->s, "%s: the saved program is "
+				    "inconsistent in %s: %s", c->p->origin,
+				    c->f->name ? c->f->name : "?", msg);
+		return;
+	}
 	if (c->in && c->in->loc.src)
 		diag__plain(c->s, "internal error: IR check failed in %s, "
 			    "b%d (%s:%d:%d): %s; this is a bstap bug",

@@ -24,7 +24,9 @@
 #include "session.h"
 
 struct errstub {
-	const char *msg;
+	const char *msg;	/* "msg near <token> at file:line:col" */
+	const char *bare;	/* "msg": what a catch sees */
+	int site;		/* 1 + .rodata offset of the suffix, or 0 */
 	int label;
 	uint32_t type;		/* REC_ERROR or REC_MAXACTION */
 	int target;		/* catch label, or -1: report / propagate */
@@ -67,6 +69,8 @@ struct isel {
 	const char *bc_name[8];
 	int bc_reg[8];
 	int nbc;
+	int strctx_off;			/* fp offset of the string callbacks'
+					 * context, or 0 */
 	int sctx_off;			/* fp offset of the stat callbacks'
 					 * context, or 0 */
 };
@@ -340,12 +344,29 @@ int cg__rodata_add(struct cg *cg, const void *data, int size)
 	return off;
 }
 
-/* the error state in S: {struct rec_hdr, message[MSL]} */
+/* The error state in S, one per running probe:
+ *   +0        struct rec_hdr (filled in when it is reported)
+ *   +8        message[MSL]: the bare message, as a catch sees it
+ *   +len_off  u64: strlen(message) + 1 (what probe_read_kernel_str says)
+ *   +len_off+8  u64: 1 + the .rodata offset of the fault site's
+ *             " near <token> at file:line:col", 0 for none
+ * The report appends the site to the message, in place. */
 static int errrec(struct isel *is)
 {
 	if (is->cg->errrec_off < 0)
-		is->cg->errrec_off = scratch_alloc(is, 8 + is->msl);
+		is->cg->errrec_off = scratch_alloc(is, 8 + ((is->msl + 7) & ~7) +
+						   16);
 	return is->cg->errrec_off;
+}
+
+static int err_len_off(struct isel *is)
+{
+	return errrec(is) + 8 + ((is->msl + 7) & ~7);
+}
+
+static int err_site_off(struct isel *is)
+{
+	return err_len_off(is) + 8;
 }
 
 static int rcode(struct isel *is)
@@ -384,19 +405,47 @@ static bool is_imm32(struct ir_val v)
 
 /* ---- faults ------------------------------------------------------------- */
 
+/* " near <token> at file:line:col" of the instruction being selected,
+ * (" at file:line:col" without a token) in .rodata: 1 + its offset, or
+ * 0 when it has no position. */
+static int site_of(struct isel *is, uint32_t type)
+{
+	struct ir_insn *in = is->cur;
+	char *sfx;
+
+	if (!in || !in->loc.src || type != REC_ERROR)
+		return 0;
+	if (in->near)
+		sfx = arena__printf(&is->cg->s->arena, " near %s at %s:%d:%d",
+				    in->near, in->loc.src->name, in->loc.line,
+				    in->loc.col);
+	else
+		sfx = arena__printf(&is->cg->s->arena, " at %s:%d:%d",
+				    in->loc.src->name, in->loc.line,
+				    in->loc.col);
+	return 1 + cg__rodata_add(is->cg, sfx, (int)strlen(sfx) + 1);
+}
+
 static int new_stub(struct isel *is, const char *msg, uint32_t type,
 		    int target)
 {
 	struct errstub *n;
+	int site = site_of(is, type);
+	const char *full = msg;
 
+	if (site)
+		full = arena__printf(&is->cg->s->arena, "%s%s", msg,
+				     is->cg->rodata + site - 1);
 	for (int i = 0; i < is->nstubs; i++)
-		if (!strcmp(is->stubs[i].msg, msg) &&
+		if (!strcmp(is->stubs[i].msg, full) &&
 		    is->stubs[i].type == type && is->stubs[i].target == target)
 			return is->stubs[i].label;
 	n = arena__alloc(&is->cg->s->arena, sizeof(*n) * (is->nstubs + 1));
 	if (is->nstubs)
 		memcpy(n, is->stubs, sizeof(*n) * is->nstubs);
-	n[is->nstubs].msg = msg;
+	n[is->nstubs].msg = full;
+	n[is->nstubs].bare = msg;
+	n[is->nstubs].site = site;
 	n[is->nstubs].label = label(is);
 	n[is->nstubs].type = type;
 	n[is->nstubs].target = target;
@@ -405,28 +454,19 @@ static int new_stub(struct isel *is, const char *msg, uint32_t type,
 }
 
 /* The label to go to when the current instruction faults with msg
- * ("msg near <token> at file:line:col", as stap says it). */
+ * (reported as "msg near <token> at file:line:col", as stap says it;
+ * a catch sees msg alone). */
 static int fault_label_t(struct isel *is, const char *msg, uint32_t type)
 {
 	struct ir_insn *in = is->cur;
-	char *full;
+	const char *m = arena__strdup(&is->cg->s->arena, msg);
 
-	if (in && in->near && in->loc.src)
-		full = arena__printf(&is->cg->s->arena, "%s near %s at %s:%d:%d",
-				     msg, in->near, in->loc.src->name,
-				     in->loc.line, in->loc.col);
-	else if (in && in->loc.src && type == REC_ERROR)
-		full = arena__printf(&is->cg->s->arena, "%s at %s:%d:%d", msg,
-				     in->loc.src->name, in->loc.line,
-				     in->loc.col);
-	else
-		full = arena__strdup(&is->cg->s->arena, msg);
 	if (in && in->on_error >= 0) {
 		if (!is->want_errmsg)
 			return is->blabel[in->on_error];
-		return new_stub(is, full, type, is->blabel[in->on_error]);
+		return new_stub(is, m, type, is->blabel[in->on_error]);
 	}
-	return new_stub(is, full, type, -1);
+	return new_stub(is, m, type, -1);
 }
 
 static int fault_label(struct isel *is, const char *msg)
@@ -500,50 +540,105 @@ static void store_cstr(struct isel *is, int dst, int off, const char *msg,
 	}
 }
 
-/* S.err.msg = strcpy(src) */
-static void copy_to_state(struct isel *is, int src)
+/* S.err = {msg: strcpy(src), len: its strlen + 1, site} */
+static void copy_to_state(struct isel *is, int src, int site)
 {
+	st(is, BPF_DW, is->S, err_site_off(is), site);
 	sptr(is, 1, errrec(is) + 8);
 	movi(is, 2, is->msl);
 	mov(is, 3, src);
 	call(is, HELPER_probe_read_kernel_str, 3);
+	stx(is, BPF_DW, is->S, err_len_off(is), 0);
+}
+
+/* The tail that copies the message errv into the state and goes to
+ * target (a catch label, or -1: propagate). */
+static int state_tail(struct isel *is, int *tails, int *ntails, int target)
+{
+	for (int i = 0; i < *ntails; i++)
+		if (tails[2 * i] == target)
+			return tails[2 * i + 1];
+	tails[2 * *ntails] = target;
+	tails[2 * *ntails + 1] = label(is);
+	return tails[2 * (*ntails)++ + 1];
+}
+
+/* A probe reports the error state: its site appended to the message,
+ *   S.err.hdr = {REC_ERROR, probe};
+ *   if (S.err.site) { n = clamp(S.err.len - 1, 0, MSL - 1);
+ *     probe_read_kernel_str(S.err.msg + n, MSL - n,
+ *                           &rodata + ((S.err.site - 1) & 0xffffff)); }
+ *   errv = &S.err; goto report  */
+static void report_state(struct isel *is, int report)
+{
+	int site = vreg(is), n = vreg(is), send = label(is);
+	int l1 = label(is), l2 = label(is);
+
+	st(is, BPF_W, is->S, errrec(is), REC_ERROR);
+	st(is, BPF_W, is->S, errrec(is) + 4, probe_id(is));
+	ldx(is, BPF_DW, site, is->S, err_site_off(is));
+	jmp_ri(is, BPF_JEQ, site, 0, send);
+	ldx(is, BPF_DW, n, is->S, err_len_off(is));
+	op_ri(is, BPF_SUB, n, 1);
+	jmp_ri(is, BPF_JSGE, n, 0, l1);
+	movi(is, n, 0);
+	place(is, l1);
+	jmp_ri(is, BPF_JLE, n, is->msl - 1, l2);
+	movi(is, n, is->msl - 1);
+	place(is, l2);
+	op_ri(is, BPF_SUB, site, 1);
+	op_ri(is, BPF_AND, site, 0xffffff);
+	sptr(is, 1, errrec(is) + 8);
+	op_rr(is, BPF_ADD, 1, n);
+	movi(is, 2, is->msl);
+	op_rr(is, BPF_SUB, 2, n);
+	ldrodata(is, 3, 0);
+	op_rr(is, BPF_ADD, 3, site);
+	call(is, HELPER_probe_read_kernel_str, 3);
+	place(is, send);
+	sptr(is, is->errv, errrec(is));
+	ja(is, report);
 }
 
 /* The fault stubs, after the body.  Each loads a constant from .rodata
  * into errv and jumps to a shared tail:
- *   probe, uncaught:  errv = &rodata{hdr, msg}; goto report;
- *   otherwise:        errv = &rodata"msg"; S.err.msg = strcpy(errv);
+ *   probe, uncaught:  errv = &rodata{hdr, "msg near .. at .."};
+ *                     goto report;
+ *   otherwise:        errv = &rodata"msg"; S.err.site = site;
+ *                     goto tail(target);
+ *   tail(target):     S.err.msg = strcpy(errv), S.err.len = r0;
  *                     goto catch / propagate;
  *   report:     if (ringbuf_output(&ringbuf, errv, 8 + MSL, 0))
  *                 lock control.skipped += 1;
  *               lock control.error_count += 1; return 0;
- *   propagate:  probe: S.err.hdr = {REC_ERROR, probe}; errv = &S.err;
- *                 goto report;
+ *   propagate:  probe: report_state (the site appended), goto report;
  *               function: return 1;
  *               region: S.rcode = IRR_ERROR; return 1;  */
 static void emit_stubs(struct isel *is)
 {
 	bool is_main = is->f->kind == IRF_PROBE;
-	int report = label(is), state = label(is), cnt = label(is);
-	bool need_report = false, need_state = false;
+	int report = label(is), cnt = label(is);
+	bool need_report = false;
 	struct arena *A = &is->cg->s->arena;
+	int *tails = arena__alloc(A, sizeof(int) * 2 * (is->nstubs + 1));
+	int ntails = 0;
 
 	is->errv = vreg(is);
 	is->loc = is->f->loc;
 	for (int i = 0; i < is->nstubs; i++) {
-		struct errstub *st = &is->stubs[i];
-		int n = (int)strlen(st->msg);
+		struct errstub *es = &is->stubs[i];
+		int n = (int)strlen(es->msg);
 
 		if (n > is->msl - 1)
 			n = is->msl - 1;
-		place(is, st->label);
-		if (is_main && st->target < 0) {
+		place(is, es->label);
+		if (is_main && es->target < 0) {
 			char *rec = arena__alloc(A, 8 + is->msl);
-			struct rec_hdr h = { st->type, (uint32_t)probe_id(is) };
+			struct rec_hdr h = { es->type, (uint32_t)probe_id(is) };
 
 			memset(rec, 0, 8 + is->msl);
 			memcpy(rec, &h, sizeof(h));
-			memcpy(rec + 8, st->msg, n);
+			memcpy(rec + 8, es->msg, n);
 			ldrodata(is, is->errv,
 				 cg__rodata_add(is->cg, rec, 8 + is->msl));
 			ja(is, report);
@@ -551,32 +646,32 @@ static void emit_stubs(struct isel *is)
 			continue;
 		}
 		{
-			char *m = arena__alloc(A, n + 1);
+			int bn = (int)strlen(es->bare);
+			char *m;
 
-			memcpy(m, st->msg, n);
-			m[n] = 0;
-			ldrodata(is, is->errv, cg__rodata_add(is->cg, m, n + 1));
+			if (bn > is->msl - 1)
+				bn = is->msl - 1;
+			m = arena__alloc(A, bn + 1);
+			memcpy(m, es->bare, bn);
+			m[bn] = 0;
+			ldrodata(is, is->errv, cg__rodata_add(is->cg, m, bn + 1));
 		}
-		if (st->target >= 0) {
-			copy_to_state(is, is->errv);
-			ja(is, st->target);
-		} else {
-			ja(is, state);
-			need_state = true;
-		}
+		st(is, BPF_DW, is->S, err_site_off(is), es->site);
+		ja(is, state_tail(is, tails, &ntails, es->target));
 	}
-	if (need_state) {
-		place(is, state);
-		copy_to_state(is, is->errv);
-		ja(is, prop_label(is));
+	for (int i = 0; i < ntails; i++) {
+		place(is, tails[2 * i + 1]);
+		sptr(is, 1, errrec(is) + 8);
+		movi(is, 2, is->msl);
+		mov(is, 3, is->errv);
+		call(is, HELPER_probe_read_kernel_str, 3);
+		stx(is, BPF_DW, is->S, err_len_off(is), 0);
+		ja(is, tails[2 * i] >= 0 ? tails[2 * i] : prop_label(is));
 	}
 	if (is->lbl_prop >= 0) {
 		place(is, is->lbl_prop);
 		if (is_main) {
-			st(is, BPF_W, is->S, errrec(is), REC_ERROR);
-			st(is, BPF_W, is->S, errrec(is) + 4, probe_id(is));
-			sptr(is, is->errv, errrec(is));
-			ja(is, report);
+			report_state(is, report);
 			need_report = true;
 		} else if (is->f->kind == IRF_FUNCTION) {
 			ret_imm(is, 1);
@@ -714,6 +809,9 @@ static int bc_find(struct isel *is, const char *name)
 }
 
 static void sel_builtin_1(struct isel *is, struct ir_insn *in);
+static int strtmp(struct isel *is);
+static bool sel_strfunc(struct isel *is, struct ir_insn *in, const char *name,
+			int d);
 
 /* dst = builtin(args); a pure builtin computed in the entry block is
  * computed once (d = cached) */
@@ -795,16 +893,15 @@ static void sel_builtin_1(struct isel *is, struct ir_insn *in)
 	} else if (!strcmp(name, "strlen")) {
 		/* d = probe_read_kernel_str(tmp, MSL, a) - 1, >= 0 */
 		int t = str_ptr(is, in->args[0]);
-		int off = scratch_alloc(is, is->msl);
 		int l = label(is);
 
-		strcpy_reg(is, off, t, is->msl);
+		strcpy_reg(is, strtmp(is), t, is->msl);
 		mov(is, d, 0);
 		op_ri(is, BPF_SUB, d, 1);
 		jmp_ri(is, BPF_JSGE, d, 0, l);
 		movi(is, d, 0);
 		place(is, l);
-	} else {
+	} else if (!sel_strfunc(is, in, name, d)) {
 		error_at(is, "function '%s' is not available in kernel-side "
 			 "probes (timer.*, perf.*)", name);
 	}
@@ -1136,6 +1233,30 @@ static void sel_global(struct isel *is, struct ir_insn *in)
 
 /* ---- map keys ------------------------------------------------------------ */
 
+/* A string key column of w bytes at S + off, NUL-padded:
+ *   n = probe_read_kernel_str(col, w, s);  n = clamp(n, 0, w);
+ *   probe_read_kernel(col + n, w - n, zeros);  */
+static void str_column(struct isel *is, int off, struct ir_val s, int w)
+{
+	int src = str_ptr(is, s), n = vreg(is);
+	int l1 = label(is), l2 = label(is);
+
+	strcpy_reg(is, off, src, w);
+	mov(is, n, 0);
+	jmp_ri(is, BPF_JSGE, n, 0, l1);
+	movi(is, n, 0);
+	place(is, l1);
+	jmp_ri(is, BPF_JLE, n, w, l2);
+	movi(is, n, w);
+	place(is, l2);
+	sptr(is, 1, off);
+	op_rr(is, BPF_ADD, 1, n);
+	movi(is, 2, w);
+	op_rr(is, BPF_SUB, 2, n);
+	sptr(is, 3, is->cg->zeros_off);
+	call(is, HELPER_probe_read_kernel, 3);
+}
+
 /* Build the key of map m from args into memory; returns the register
  * pointing at it.  Long-only keys go on the stack; keys with a string
  * column go to a key buffer in S that belongs to this instruction only,
@@ -1196,23 +1317,7 @@ static int build_key(struct isel *is, struct ir_map *m, struct ir_val *args)
 			 * rest of the column is never written: stays zero */
 			emit_deferred(is, args[i].reg, is->S, off, w);
 		} else {
-			int src = str_ptr(is, args[i]), n = vreg(is);
-			int l1 = label(is), l2 = label(is);
-
-			strcpy_reg(is, off, src, w);
-			mov(is, n, 0);
-			jmp_ri(is, BPF_JSGE, n, 0, l1);
-			movi(is, n, 0);
-			place(is, l1);
-			jmp_ri(is, BPF_JLE, n, w, l2);
-			movi(is, n, w);
-			place(is, l2);
-			sptr(is, 1, off);
-			op_rr(is, BPF_ADD, 1, n);
-			movi(is, 2, w);
-			op_rr(is, BPF_SUB, 2, n);
-			sptr(is, 3, is->cg->zeros_off);
-			call(is, HELPER_probe_read_kernel, 3);
+			str_column(is, off, args[i], w);
 		}
 	}
 	sptr(is, k, base);
@@ -1242,11 +1347,14 @@ static void update(struct isel *is, struct ir_map *m, int key, int value,
 	call(is, HELPER_map_update_elem, 4);
 }
 
+/* stap: "check size limit (N)" for global a[N], else MAXMAPENTRIES */
 static const char *full_msg(struct isel *is, struct ir_map *m)
 {
-	return arena__printf(&is->cg->s->arena,
-			     "Array overflow, check size limit (%lld)",
-			     (long long)m->max_entries);
+	if (m->decl && m->decl->maxsize > 0)
+		return arena__printf(&is->cg->s->arena,
+				     "Array overflow, check size limit (%lld)",
+				     (long long)m->decl->maxsize);
+	return "Array overflow, check MAXMAPENTRIES";
 }
 
 /* d = m[keys] or 0/"":
@@ -1590,6 +1698,779 @@ static void sel_map_exists(struct isel *is, struct ir_insn *in)
 	movi(is, t, 1);
 	place(is, l);
 	mov(is, d, t);
+}
+
+/* ---- string built-ins ------------------------------------------------------
+ *
+ * substr, stringat and strlen are straight-line code around
+ * probe_read_kernel_str.  The ones that scan (isinstr, strpos,
+ * str_replace, text_str, text_strn, strtol, tokenize) run a bpf_loop
+ * callback shared by every call of the same kind: one step of a small
+ * state machine per iteration.  The callback reaches its strings through
+ * pointers in a context on the caller's stack, {a, b, c, d, sp}, and
+ * keeps its indexes in S at sp (map memory: the verifier sees unknown
+ * scalars there, so the callback's states converge at once); every index
+ * is checked against MSL - 1 before it is added to a pointer.  A nested
+ * scan (a match at each position) is one machine over (i, j), so each
+ * step is O(1) and the verifier sees no inner loop.  Semantics are the
+ * interpreter's (runtime/interp.c), truncation at MSL - 1 included. */
+
+enum strop {
+	STROP_FIND = 1,		/* strstr(a, b): sp.V = index or -1 */
+	STROP_REPLACE,		/* d = a with every b replaced by c */
+	STROP_TEXT,		/* d = a escaped, C style (text_str) */
+	STROP_STRTOL,		/* sp.V, sp.F = strtoll(a, sp.N) */
+	STROP_CSET,		/* sp.cset |= the bytes of b */
+	STROP_TOKEN,		/* d = the next token of a (tokenize) */
+};
+
+/* The loop state at S + cg->strst_off: u64 fields, then a 256-bit set */
+enum {
+	SS_I = 0, SS_J = 8, SS_O = 16, SS_K = 24, SS_V = 32, SS_F = 40,
+	SS_N = 48, SS_P = 56, SS_CSET = 64, SS_SIZE = 96,
+};
+
+/* The context on the caller's stack: pointers */
+enum { SC_A = 0, SC_B = 8, SC_C = 16, SC_D = 24, SC_ST = 32, SC_SIZE = 40 };
+
+static int strst(struct isel *is)
+{
+	if (is->cg->strst_off < 0)
+		is->cg->strst_off = scratch_alloc(is, SS_SIZE);
+	return is->cg->strst_off;
+}
+
+/* a MSL temporary in S, shared: only ever live inside one sequence */
+static int strtmp(struct isel *is)
+{
+	if (is->cg->strtmp_off < 0)
+		is->cg->strtmp_off = scratch_alloc(is, is->msl);
+	return is->cg->strtmp_off;
+}
+
+/* c = ptr[idx], or goto out when idx > MSL - 1 (unsigned: negative
+ * too); c is a new vreg */
+static int byte_at(struct isel *is, int ptr, int idx, int out)
+{
+	int t = vreg(is), c = vreg(is);
+
+	jmp_ri(is, BPF_JGT, idx, is->msl - 1, out);
+	mov(is, t, ptr);
+	op_rr(is, BPF_ADD, t, idx);
+	ldx(is, BPF_B, c, t, 0);
+	return c;
+}
+
+/* v = sp.field  /  sp.field = v  /  sp.field = imm */
+static int sld(struct isel *is, int sp, int field)
+{
+	int v = vreg(is);
+
+	ldx(is, BPF_DW, v, sp, field);
+	return v;
+}
+
+static void sput(struct isel *is, int sp, int field, int v)
+{
+	stx(is, BPF_DW, sp, field, v);
+}
+
+static void sputi(struct isel *is, int sp, int field, int32_t imm)
+{
+	st(is, BPF_DW, sp, field, imm);
+}
+
+/* v += imm; sp.field = v */
+static void sinc(struct isel *is, int sp, int field, int v, int imm)
+{
+	op_ri(is, BPF_ADD, v, imm);
+	sput(is, sp, field, v);
+}
+
+/* d[o++] = c, or goto full when o >= MSL - 1 (sp.O holds o) */
+static void sputc(struct isel *is, int sp, int d, int c, int full)
+{
+	int o = sld(is, sp, SS_O), t = vreg(is);
+
+	jmp_ri(is, BPF_JGE, o, is->msl - 1, full);
+	mov(is, t, d);
+	op_rr(is, BPF_ADD, t, o);
+	stx(is, BPF_B, t, 0, c);
+	sinc(is, sp, SS_O, o, 1);
+}
+
+static void sputc_imm(struct isel *is, int sp, int d, int c, int full)
+{
+	int r = vreg(is);
+
+	movi(is, r, c);
+	sputc(is, sp, d, r, full);
+}
+
+/* v = the digit value of c ('0'-'9', 'a'-'z', 'A'-'Z'), 99 if none:
+ *   v = c - '0'; if (v <= 9) goto done;
+ *   v = (c | 0x20) - 'a'; if (v <= 25) { v += 10; goto done; } v = 99 */
+static int digit_val(struct isel *is, int c)
+{
+	int v = vreg(is), done = label(is), none = label(is);
+
+	mov(is, v, c);
+	op_ri(is, BPF_SUB, v, '0');
+	jmp_ri(is, BPF_JLE, v, 9, done);
+	mov(is, v, c);
+	op_ri(is, BPF_OR, v, 0x20);
+	op_ri(is, BPF_SUB, v, 'a');
+	jmp_ri(is, BPF_JGT, v, 25, none);
+	op_ri(is, BPF_ADD, v, 10);
+	ja(is, done);
+	place(is, none);
+	movi(is, v, 99);
+	place(is, done);
+	return v;
+}
+
+/* The callback of kind op, built once: long cb(u64 i, void **ctx).
+ * Returns its subprogram index, or -1. */
+static void str_cb_body(struct isel *is, enum strop op, int ctx);
+
+static int str_callback(struct isel *outer, enum strop op)
+{
+	static const char *const names[] = {
+		"", "str_find", "str_replace", "str_text", "str_strtol",
+		"str_cset", "str_token",
+	};
+	struct isel is;
+	int ctx, sub;
+
+	vec_foreach(i, &outer->cg->statcbs) {
+		struct cg_statcb *sc = vec_at(&outer->cg->statcbs, i);
+
+		if (sc->strop == (int)op)
+			return sc->sub;
+	}
+	cb_begin(&is, outer, names[op]);
+	is.msl = outer->msl;
+	ctx = vreg(&is);
+	mov(&is, ctx, 2);
+	str_cb_body(&is, op, ctx);
+	sub = cb_end(&is, outer, NULL, SO_COUNT, 0);
+	if (sub >= 0)
+		((struct cg_statcb *)vec_at(&outer->cg->statcbs,
+					    outer->cg->statcbs.n - 1))->strop = op;
+	return sub;
+}
+
+/* isinstr / strpos: one step of the naive search, i = start, j = matched
+ *   cn = b[j]; if (cn == 0) { sp.V = i; return 1; }
+ *   ch = a[i + j]; if (ch == 0) return 1;     // no start fits any more
+ *   if (ch == cn) sp.J = j + 1; else { sp.I = i + 1; sp.J = 0; }
+ *   return 0;  */
+static void cb_find(struct isel *is, int a, int b, int sp, int stop)
+{
+	int i = sld(is, sp, SS_I), j = sld(is, sp, SS_J), k = vreg(is);
+	int cn, ch, more = label(is), miss = label(is);
+
+	cn = byte_at(is, b, j, stop);
+	jmp_ri(is, BPF_JNE, cn, 0, more);
+	sput(is, sp, SS_V, i);
+	ret_imm(is, 1);
+	place(is, more);
+	mov(is, k, i);
+	op_rr(is, BPF_ADD, k, j);
+	ch = byte_at(is, a, k, stop);
+	jmp_ri(is, BPF_JEQ, ch, 0, stop);
+	jmp_rr(is, BPF_JNE, ch, cn, miss);
+	sinc(is, sp, SS_J, j, 1);
+	ret_imm(is, 0);
+	place(is, miss);
+	sinc(is, sp, SS_I, i, 1);
+	sputi(is, sp, SS_J, 0);
+	ret_imm(is, 0);
+}
+
+/* str_replace(a, from b, to c) into d, o = sp.O:
+ *   if (sp.F) {                     // copying c after a match
+ *     ch = c[sp.K++]; if (ch == 0) { sp.F = 0; return 0; }  emit ch
+ *   }
+ *   cf = b[j]; ch = a[i + j];
+ *   if (cf == 0 && j > 0) { sp.I = i + j; sp.J = sp.K = 0; sp.F = 1; }
+ *   else if (cf != 0 && ch == cf) sp.J = j + 1;
+ *   else { ch = a[i]; if (ch == 0) return 1; sp.I = i + 1; sp.J = 0;
+ *          emit ch }
+ *   emit ch: if (o >= MSL - 1) return 1; d[o++] = ch; return 0  */
+static void cb_replace(struct isel *is, int a, int b, int c, int d, int sp,
+		       int stop)
+{
+	int f = sld(is, sp, SS_F), e = vreg(is);
+	int match = label(is), emit = label(is), put1 = label(is);
+	int notend = label(is), lit = label(is);
+	int i, j, k, ch, cf, c0, k2 = vreg(is);
+
+	jmp_ri(is, BPF_JEQ, f, 0, match);
+	k = sld(is, sp, SS_K);
+	ch = byte_at(is, c, k, stop);
+	jmp_ri(is, BPF_JNE, ch, 0, put1);
+	sputi(is, sp, SS_F, 0);
+	ret_imm(is, 0);
+	place(is, put1);
+	sinc(is, sp, SS_K, k, 1);
+	mov(is, e, ch);
+	ja(is, emit);
+	place(is, match);
+	i = sld(is, sp, SS_I);
+	j = sld(is, sp, SS_J);
+	cf = byte_at(is, b, j, stop);
+	mov(is, k2, i);
+	op_rr(is, BPF_ADD, k2, j);
+	ch = byte_at(is, a, k2, stop);
+	jmp_ri(is, BPF_JNE, cf, 0, notend);
+	jmp_ri(is, BPF_JEQ, j, 0, lit);
+	sput(is, sp, SS_I, k2);
+	sputi(is, sp, SS_J, 0);
+	sputi(is, sp, SS_K, 0);
+	sputi(is, sp, SS_F, 1);
+	ret_imm(is, 0);
+	place(is, notend);
+	jmp_rr(is, BPF_JNE, ch, cf, lit);
+	sinc(is, sp, SS_J, j, 1);
+	ret_imm(is, 0);
+	place(is, lit);
+	c0 = byte_at(is, a, i, stop);
+	jmp_ri(is, BPF_JEQ, c0, 0, stop);
+	sinc(is, sp, SS_I, i, 1);
+	sputi(is, sp, SS_J, 0);
+	mov(is, e, c0);
+	place(is, emit);
+	sputc(is, sp, d, e, stop);
+	ret_imm(is, 0);
+}
+
+/* text_str: one input byte, i < sp.N, escaped as the interpreter does:
+ *   \n \t \r \v \f \a \b \" \' \\ by name, other bytes < 32 or >= 127
+ *   as \ooo, the rest as they are; output stops at MSL - 1 bytes */
+static void cb_text(struct isel *is, int a, int d, int sp, int stop)
+{
+	static const struct { int c, e; } named[] = {
+		{ '\n', 'n' }, { '\t', 't' }, { '\r', 'r' }, { '\v', 'v' },
+		{ '\f', 'f' }, { '\a', 'a' }, { '\b', 'b' }, { '"', '"' },
+		{ '\'', '\'' }, { '\\', '\\' },
+	};
+	int i = sld(is, sp, SS_I), n = sld(is, sp, SS_N), ch, e = vreg(is);
+	int esc = label(is), oct = label(is);
+
+	jmp_rr(is, BPF_JGE, i, n, stop);
+	ch = byte_at(is, a, i, stop);
+	jmp_ri(is, BPF_JEQ, ch, 0, stop);
+	sinc(is, sp, SS_I, i, 1);
+	for (size_t k = 0; k < sizeof(named) / sizeof(named[0]); k++) {
+		movi(is, e, named[k].e);
+		jmp_ri(is, BPF_JEQ, ch, named[k].c, esc);
+	}
+	jmp_ri(is, BPF_JLT, ch, 32, oct);
+	jmp_ri(is, BPF_JGE, ch, 127, oct);
+	sputc(is, sp, d, ch, stop);
+	ret_imm(is, 0);
+	place(is, esc);
+	sputc_imm(is, sp, d, '\\', stop);
+	sputc(is, sp, d, e, stop);
+	ret_imm(is, 0);
+	place(is, oct);
+	sputc_imm(is, sp, d, '\\', stop);
+	for (int s = 6; s >= 0; s -= 3) {
+		int t = vreg(is);
+
+		mov(is, t, ch);
+		if (s)
+			op_ri(is, BPF_RSH, t, s);
+		op_ri(is, BPF_AND, t, 7);
+		op_ri(is, BPF_ADD, t, '0');
+		sputc(is, sp, d, t, stop);
+	}
+	ret_imm(is, 0);
+}
+
+/* strtol (strtoll's grammar), base in sp.N, phase sp.P:
+ *   P 0: skip white space; a sign sets sp.F bit 0 (negative); P = 1
+ *   P 1: base 16 skips "0x"/"0X" before a hex digit; P = 2
+ *   digits: v = digit(ch); if (v >= base) return 1;
+ *     lim = (neg ? 2^63 : 2^63 - 1);
+ *     if (sp.V > (lim - v) / base) sp.F |= 2   // overflow: clamps
+ *     else sp.V = sp.V * base + v;  */
+static void cb_strtol(struct isel *is, int a, int sp, int stop)
+{
+	int i = sld(is, sp, SS_I), ch, p, f, v, base, dv, lim = vreg(is);
+	int skip = label(is), sgn = label(is), p1 = label(is);
+	int p1x = label(is), dig = label(is), ovf = label(is);
+	int next = label(is), t = vreg(is);
+
+	ch = byte_at(is, a, i, stop);
+	p = sld(is, sp, SS_P);
+	jmp_ri(is, BPF_JNE, p, 0, p1);
+	jmp_ri(is, BPF_JEQ, ch, ' ', skip);
+	mov(is, t, ch);
+	op_ri(is, BPF_SUB, t, '\t');
+	jmp_ri(is, BPF_JGT, t, '\r' - '\t', sgn);
+	place(is, skip);
+	sinc(is, sp, SS_I, i, 1);
+	ret_imm(is, 0);
+	place(is, sgn);
+	sputi(is, sp, SS_P, 1);
+	jmp_ri(is, BPF_JEQ, ch, '+', skip);
+	jmp_ri(is, BPF_JNE, ch, '-', p1x);
+	f = sld(is, sp, SS_F);
+	op_ri(is, BPF_OR, f, 1);
+	sput(is, sp, SS_F, f);
+	ja(is, skip);
+	place(is, p1);
+	jmp_ri(is, BPF_JNE, p, 1, dig);
+	place(is, p1x);
+	sputi(is, sp, SS_P, 2);
+	base = sld(is, sp, SS_N);
+	jmp_ri(is, BPF_JNE, base, 16, dig);
+	jmp_ri(is, BPF_JNE, ch, '0', dig);
+	{
+		int k = vreg(is), x;
+
+		mov(is, k, i);
+		op_ri(is, BPF_ADD, k, 1);
+		x = byte_at(is, a, k, dig);
+		op_ri(is, BPF_OR, x, 0x20);
+		jmp_ri(is, BPF_JNE, x, 'x', dig);
+		op_ri(is, BPF_ADD, k, 1);
+		x = byte_at(is, a, k, dig);
+		jmp_ri(is, BPF_JGE, digit_val(is, x), 16, dig);
+		sput(is, sp, SS_I, k);
+		ret_imm(is, 0);
+	}
+	place(is, dig);
+	dv = digit_val(is, ch);
+	base = sld(is, sp, SS_N);
+	jmp_rr(is, BPF_JGE, dv, base, stop);
+	v = sld(is, sp, SS_V);
+	f = sld(is, sp, SS_F);
+	mov(is, t, f);
+	op_ri(is, BPF_AND, t, 1);
+	movi(is, lim, INT64_MAX);
+	op_rr(is, BPF_ADD, lim, t);
+	op_rr(is, BPF_SUB, lim, dv);
+	op_rr(is, BPF_DIV, lim, base);
+	jmp_rr(is, BPF_JGT, v, lim, ovf);
+	op_rr(is, BPF_MUL, v, base);
+	op_rr(is, BPF_ADD, v, dv);
+	sput(is, sp, SS_V, v);
+	ja(is, next);
+	place(is, ovf);
+	op_ri(is, BPF_OR, f, 2);
+	sput(is, sp, SS_F, f);
+	place(is, next);
+	sinc(is, sp, SS_I, i, 1);
+	ret_imm(is, 0);
+}
+
+/* sp.cset |= 1 << b[i] for each byte of b:
+ *   ch = b[sp.I++]; if (ch == 0) return 1;
+ *   sp.cset[ch >> 3] |= 1 << (ch & 7)  */
+static void cb_cset(struct isel *is, int b, int sp, int stop)
+{
+	int i = sld(is, sp, SS_I), ch, p = vreg(is), x = vreg(is);
+	int m = vreg(is), s = vreg(is);
+
+	ch = byte_at(is, b, i, stop);
+	jmp_ri(is, BPF_JEQ, ch, 0, stop);
+	sinc(is, sp, SS_I, i, 1);
+	mov(is, p, ch);
+	op_ri(is, BPF_RSH, p, 3);
+	op_rr(is, BPF_ADD, p, sp);
+	mov(is, s, ch);
+	op_ri(is, BPF_AND, s, 7);
+	movi(is, m, 1);
+	op_rr(is, BPF_LSH, m, s);
+	ldx(is, BPF_B, x, p, SS_CSET);
+	op_rr(is, BPF_OR, x, m);
+	stx(is, BPF_B, p, SS_CSET, x);
+	ret_imm(is, 0);
+}
+
+/* tokenize's scan of a from sp.I: delimiters (sp.cset) skipped while
+ * sp.P == 0, then the token's bytes copied to d up to a delimiter:
+ *   ch = a[i]; if (ch == 0) return 1;  dl = ch in sp.cset;
+ *   if (!sp.P) { if (dl) { sp.I++; return 0; } sp.P = 1; }
+ *   if (dl) return 1;  if (sp.O < MSL - 1) d[sp.O++] = ch;  sp.I++  */
+static void cb_token(struct isel *is, int a, int d, int sp, int stop)
+{
+	int i = sld(is, sp, SS_I), ch, dl = vreg(is), s = vreg(is), p;
+	int intok = label(is), start = label(is), adv = label(is);
+
+	ch = byte_at(is, a, i, stop);
+	jmp_ri(is, BPF_JEQ, ch, 0, stop);
+	mov(is, dl, ch);
+	op_ri(is, BPF_RSH, dl, 3);
+	op_rr(is, BPF_ADD, dl, sp);
+	ldx(is, BPF_B, dl, dl, SS_CSET);
+	mov(is, s, ch);
+	op_ri(is, BPF_AND, s, 7);
+	op_rr(is, BPF_RSH, dl, s);
+	op_ri(is, BPF_AND, dl, 1);
+	p = sld(is, sp, SS_P);
+	jmp_ri(is, BPF_JNE, p, 0, intok);
+	jmp_ri(is, BPF_JEQ, dl, 0, start);
+	ja(is, adv);
+	place(is, start);
+	sputi(is, sp, SS_P, 1);
+	place(is, intok);
+	jmp_ri(is, BPF_JNE, dl, 0, stop);
+	sputc(is, sp, d, ch, adv);
+	place(is, adv);
+	sinc(is, sp, SS_I, i, 1);
+	ret_imm(is, 0);
+}
+
+static void str_cb_body(struct isel *is, enum strop op, int ctx)
+{
+	int a = vreg(is), b = vreg(is), c = vreg(is), d = vreg(is);
+	int sp = vreg(is), stop = label(is);
+	bool ua = op != STROP_CSET, ub = op == STROP_FIND ||
+		op == STROP_REPLACE || op == STROP_CSET;
+	bool ud = op == STROP_REPLACE || op == STROP_TEXT ||
+		op == STROP_TOKEN;
+
+	if (ua)
+		ldx(is, BPF_DW, a, ctx, SC_A);
+	if (ub)
+		ldx(is, BPF_DW, b, ctx, SC_B);
+	if (op == STROP_REPLACE)
+		ldx(is, BPF_DW, c, ctx, SC_C);
+	if (ud)
+		ldx(is, BPF_DW, d, ctx, SC_D);
+	ldx(is, BPF_DW, sp, ctx, SC_ST);
+	switch (op) {
+	case STROP_FIND: cb_find(is, a, b, sp, stop); break;
+	case STROP_REPLACE: cb_replace(is, a, b, c, d, sp, stop); break;
+	case STROP_TEXT: cb_text(is, a, d, sp, stop); break;
+	case STROP_STRTOL: cb_strtol(is, a, sp, stop); break;
+	case STROP_CSET: cb_cset(is, b, sp, stop); break;
+	case STROP_TOKEN: cb_token(is, a, d, sp, stop); break;
+	}
+	place(is, stop);
+	ret_imm(is, 1);
+}
+
+/* bpf_loop(bound, str_callback(op), &ctx{a, b, c, d, &S.sp}, 0), the
+ * pointers given (LIR_NONE: not used by op) */
+static void strloop(struct isel *is, enum strop op, int a, int b, int c,
+		    int d, int64_t bound)
+{
+	int sub = str_callback(is, op), ptrs[4] = { a, b, c, d };
+	int t = vreg(is);
+	struct lir *l;
+
+	if (sub < 0)
+		return;
+	if (!is->strctx_off)
+		is->strctx_off = stack_alloc(is, SC_SIZE);
+	for (int k = 0; k < 4; k++)
+		if (ptrs[k] != LIR_NONE)
+			stx(is, BPF_DW, LIR_FP, is->strctx_off + 8 * k, ptrs[k]);
+	sptr(is, t, strst(is));
+	stx(is, BPF_DW, LIR_FP, is->strctx_off + SC_ST, t);
+	if (bound > (1 << 23))
+		bound = 1 << 23;
+	movi(is, 1, bound);
+	l = put(is, LK_FUNCADDR);
+	l->dst = 2;
+	l->imm = sub;
+	mov(is, 3, LIR_FP);
+	op_ri(is, BPF_ADD, 3, is->strctx_off);
+	movi(is, 4, 0);
+	call(is, HELPER_bpf_loop, 4);
+}
+
+/* S.sp.field = imm */
+static void st_init(struct isel *is, int field, int32_t imm)
+{
+	st(is, BPF_DW, is->S, strst(is) + field, imm);
+}
+
+/* d[min(S.sp.O, MSL - 1)] = 0 */
+static void st_terminate(struct isel *is, int doff)
+{
+	int o = vreg(is), l = label(is);
+
+	ldx(is, BPF_DW, o, is->S, strst(is) + SS_O);
+	jmp_ri(is, BPF_JLE, o, is->msl - 1, l);
+	movi(is, o, is->msl - 1);
+	place(is, l);
+	op_rr(is, BPF_ADD, o, is->S);
+	st(is, BPF_B, o, doff, 0);
+}
+
+/* A fault whose message is formatted from the long v, for the
+ * instruction being selected:
+ *   caught, message unread: goto catch;
+ *   S.err.site = site; tmp = v;
+ *   S.err.len = bpf_snprintf(S.err.msg, MSL, fmt, &tmp, 8);
+ *   goto catch / propagate  */
+static void fault_fmt(struct isel *is, const char *fmt, int v)
+{
+	struct ir_insn *in = is->cur;
+	int data;
+
+	if (in->on_error >= 0 && !is->want_errmsg) {
+		ja(is, is->blabel[in->on_error]);
+		return;
+	}
+	data = stack_alloc(is, 8);
+	stx(is, BPF_DW, LIR_FP, data, v);
+	st(is, BPF_DW, is->S, err_site_off(is), site_of(is, REC_ERROR));
+	sptr(is, 1, errrec(is) + 8);
+	movi(is, 2, is->msl);
+	ldrodata(is, 3, cg__rodata_add(is->cg, fmt, (int)strlen(fmt) + 1));
+	mov(is, 4, LIR_FP);
+	op_ri(is, BPF_ADD, 4, data);
+	movi(is, 5, 8);
+	call(is, HELPER_snprintf, 5);
+	stx(is, BPF_DW, is->S, err_len_off(is), 0);
+	ja(is, state_target(is, in));
+}
+
+/* d = substr(s, sp, n), straight:
+ *   len = probe_read_kernel_str(S + d, MSL, s) - 1;
+ *   if (sp > MSL - 1 || sp >= len || n <= 0) d[0] = 0;
+ *   else probe_read_kernel_str(S + d, min(n, MSL - 1) + 1, s + sp);  */
+static void sel_substr(struct isel *is, struct ir_insn *in)
+{
+	int doff = is->soff[in->dst], s = str_ptr(is, in->args[0]);
+	int from = val(is, in->args[1]), n = val(is, in->args[2]);
+	int len = vreg(is), m = vreg(is), empty = label(is), done = label(is);
+	int ok = label(is);
+
+	strcpy_reg(is, doff, s, is->msl);
+	mov(is, len, 0);
+	op_ri(is, BPF_SUB, len, 1);
+	jmp_ri(is, BPF_JGT, from, is->msl - 1, empty);
+	jmp_rr(is, BPF_JSGE, from, len, empty);
+	jmp_ri(is, BPF_JSLE, n, 0, empty);
+	mov(is, m, n);
+	jmp_ri(is, BPF_JLE, m, is->msl - 1, ok);
+	movi(is, m, is->msl - 1);
+	place(is, ok);
+	op_ri(is, BPF_ADD, m, 1);
+	sptr(is, 1, doff);
+	mov(is, 2, m);
+	mov(is, 3, s);
+	op_rr(is, BPF_ADD, 3, from);
+	call(is, HELPER_probe_read_kernel_str, 3);
+	ja(is, done);
+	place(is, empty);
+	st(is, BPF_B, is->S, doff, 0);
+	place(is, done);
+}
+
+/* d = stringat(s, i):
+ *   len = probe_read_kernel_str(tmp, MSL, s) - 1;
+ *   if (i > MSL - 1 || i >= len) fault("Invalid index %lld", i);
+ *   d = s[i]  */
+static void sel_stringat(struct isel *is, struct ir_insn *in, int d)
+{
+	int s = str_ptr(is, in->args[0]), i = val(is, in->args[1]);
+	int len = vreg(is), bad = label(is), ok = label(is), t = vreg(is);
+
+	strcpy_reg(is, strtmp(is), s, is->msl);
+	mov(is, len, 0);
+	op_ri(is, BPF_SUB, len, 1);
+	jmp_ri(is, BPF_JGT, i, is->msl - 1, bad);
+	jmp_rr(is, BPF_JSLT, i, len, ok);
+	place(is, bad);
+	fault_fmt(is, "Invalid index %lld", i);
+	place(is, ok);
+	mov(is, t, s);
+	op_rr(is, BPF_ADD, t, i);
+	ldx(is, BPF_B, d, t, 0);
+}
+
+/* d = isinstr(a, b) / strpos(a, b):
+ *   sp = {I 0, J 0, V -1}; loop(FIND, a, b);
+ *   strpos: d = sp.V;  isinstr: d = ((u64)sp.V >> 63) ^ 1  */
+static void sel_find(struct isel *is, struct ir_insn *in, int d, bool pos)
+{
+	int a = str_ptr(is, in->args[0]), b = str_ptr(is, in->args[1]);
+
+	st_init(is, SS_I, 0);
+	st_init(is, SS_J, 0);
+	st_init(is, SS_V, -1);
+	strloop(is, STROP_FIND, a, b, LIR_NONE, LIR_NONE,
+		(int64_t)is->msl * (is->msl + 1) + 1);
+	ldx(is, BPF_DW, d, is->S, strst(is) + SS_V);
+	if (!pos) {
+		op_ri(is, BPF_RSH, d, 63);
+		op_ri(is, BPF_XOR, d, 1);
+	}
+}
+
+/* d = str_replace(a, b, c): sp = {I, J, O, K, F all 0};
+ * loop(REPLACE, a, b, c, d); d[O] = 0  */
+static void sel_replace(struct isel *is, struct ir_insn *in)
+{
+	int doff = is->soff[in->dst], dp = vreg(is);
+	int a = str_ptr(is, in->args[0]), b = str_ptr(is, in->args[1]);
+	int c = str_ptr(is, in->args[2]);
+
+	sptr(is, dp, doff);
+	st_init(is, SS_I, 0);
+	st_init(is, SS_J, 0);
+	st_init(is, SS_O, 0);
+	st_init(is, SS_K, 0);
+	st_init(is, SS_F, 0);
+	strloop(is, STROP_REPLACE, a, b, c, dp,
+		2 * (int64_t)is->msl * (is->msl + 1) + 1);
+	st_terminate(is, doff);
+}
+
+/* d = text_str(a) / text_strn(a, n, quoted):
+ *   sp = {I 0, O quoted, N n > 0 ? n : MSL};  quoted: d[0] = '"';
+ *   loop(TEXT, a, d);
+ *   quoted: if (sp.O < MSL - 1) d[sp.O++] = '"';  d[sp.O] = 0  */
+static void sel_text(struct isel *is, struct ir_insn *in, bool strn)
+{
+	int doff = is->soff[in->dst], dp = vreg(is);
+	int a = str_ptr(is, in->args[0]);
+	int q = LIR_NONE;
+
+	sptr(is, dp, doff);
+	st_init(is, SS_I, 0);
+	st_init(is, SS_N, is->msl);
+	st_init(is, SS_O, 0);
+	if (strn) {
+		int n = val(is, in->args[1]), l = label(is);
+
+		jmp_ri(is, BPF_JSLE, n, 0, l);
+		stx(is, BPF_DW, is->S, strst(is) + SS_N, n);
+		place(is, l);
+		if (in->nargs > 2 && !(in->args[2].kind == IRV_IMM &&
+				       in->args[2].imm == 0)) {
+			int l2 = label(is);
+
+			q = val(is, in->args[2]);
+			jmp_ri(is, BPF_JEQ, q, 0, l2);
+			st(is, BPF_B, is->S, doff, '"');
+			st_init(is, SS_O, 1);
+			place(is, l2);
+		}
+	}
+	strloop(is, STROP_TEXT, a, LIR_NONE, LIR_NONE, dp, is->msl + 1);
+	if (q != LIR_NONE) {
+		int o = vreg(is), l = label(is);
+
+		jmp_ri(is, BPF_JEQ, q, 0, l);
+		ldx(is, BPF_DW, o, is->S, strst(is) + SS_O);
+		jmp_ri(is, BPF_JGE, o, is->msl - 1, l);
+		op_rr(is, BPF_ADD, o, is->S);
+		st(is, BPF_B, o, doff, '"');
+		ldx(is, BPF_DW, o, is->S, strst(is) + SS_O);
+		op_ri(is, BPF_ADD, o, 1);
+		stx(is, BPF_DW, is->S, strst(is) + SS_O, o);
+		place(is, l);
+	}
+	st_terminate(is, doff);
+}
+
+/* d = strtol(a, base):
+ *   if (base - 2 > 34) fault("Invalid base %lld", base);
+ *   sp = {I 0, V 0, F 0, P 0, N base}; loop(STRTOL, a);
+ *   d = sp.F & 2 ? (sp.F & 1 ? INT64_MIN : INT64_MAX)
+ *                : (sp.F & 1 ? -sp.V : sp.V)  */
+static void sel_strtol(struct isel *is, struct ir_insn *in, int d)
+{
+	int a = str_ptr(is, in->args[0]), base = val(is, in->args[1]);
+	int t = vreg(is), f = vreg(is), ok = label(is), pos = label(is);
+	int done = label(is);
+
+	if (in->args[1].kind != IRV_IMM ||
+	    in->args[1].imm < 2 || in->args[1].imm > 36) {
+		mov(is, t, base);
+		op_ri(is, BPF_SUB, t, 2);
+		jmp_ri(is, BPF_JLE, t, 34, ok);
+		fault_fmt(is, "Invalid base %lld", base);
+		place(is, ok);
+	}
+	st_init(is, SS_I, 0);
+	st_init(is, SS_V, 0);
+	st_init(is, SS_F, 0);
+	st_init(is, SS_P, 0);
+	stx(is, BPF_DW, is->S, strst(is) + SS_N, base);
+	strloop(is, STROP_STRTOL, a, LIR_NONE, LIR_NONE, LIR_NONE,
+		is->msl + 1);
+	ldx(is, BPF_DW, f, is->S, strst(is) + SS_F);
+	ldx(is, BPF_DW, d, is->S, strst(is) + SS_V);
+	mov(is, t, f);
+	op_ri(is, BPF_AND, t, 1);
+	op_ri(is, BPF_AND, f, 2);
+	jmp_ri(is, BPF_JEQ, f, 0, pos);
+	movi(is, d, INT64_MAX);
+	op_rr(is, BPF_ADD, d, t);
+	ja(is, done);
+	place(is, pos);
+	jmp_ri(is, BPF_JEQ, t, 0, done);
+	op_ri(is, BPF_NEG, d, 0);
+	place(is, done);
+}
+
+/* d = tokenize(s, delim), with {pos, buf[MSL]} kept in S (per CPU):
+ *   if (s[0]) { tok.buf = strcpy(s); tok.pos = 0; }
+ *   sp.cset = {}; sp.I = 0; loop(CSET, delim);
+ *   sp = {I tok.pos, O 0, P 0}; loop(TOKEN, tok.buf, d);
+ *   tok.pos = sp.I; d[sp.O] = 0  */
+static void sel_tokenize(struct isel *is, struct ir_insn *in)
+{
+	int doff = is->soff[in->dst], dp = vreg(is), buf = vreg(is);
+	int s = str_ptr(is, in->args[0]), dl = str_ptr(is, in->args[1]);
+	int c = vreg(is), keep = label(is), t = vreg(is);
+
+	if (is->cg->tok_off < 0)
+		is->cg->tok_off = scratch_alloc(is, 8 + is->msl);
+	ldx(is, BPF_B, c, s, 0);
+	jmp_ri(is, BPF_JEQ, c, 0, keep);
+	strcpy_reg(is, is->cg->tok_off + 8, s, is->msl);
+	st(is, BPF_DW, is->S, is->cg->tok_off, 0);
+	place(is, keep);
+	for (int k = 0; k < 32; k += 8)
+		st_init(is, SS_CSET + k, 0);
+	st_init(is, SS_I, 0);
+	strloop(is, STROP_CSET, LIR_NONE, dl, LIR_NONE, LIR_NONE,
+		is->msl + 1);
+	ldx(is, BPF_DW, t, is->S, is->cg->tok_off);
+	stx(is, BPF_DW, is->S, strst(is) + SS_I, t);
+	st_init(is, SS_O, 0);
+	st_init(is, SS_P, 0);
+	sptr(is, buf, is->cg->tok_off + 8);
+	sptr(is, dp, doff);
+	strloop(is, STROP_TOKEN, buf, LIR_NONE, LIR_NONE, dp, is->msl + 1);
+	ldx(is, BPF_DW, t, is->S, strst(is) + SS_I);
+	stx(is, BPF_DW, is->S, is->cg->tok_off, t);
+	st_terminate(is, doff);
+}
+
+/* The string built-ins; false if name is none of them. */
+static bool sel_strfunc(struct isel *is, struct ir_insn *in, const char *name,
+			int d)
+{
+	if (!strcmp(name, "substr"))
+		sel_substr(is, in);
+	else if (!strcmp(name, "stringat"))
+		sel_stringat(is, in, d);
+	else if (!strcmp(name, "isinstr") || !strcmp(name, "strpos"))
+		sel_find(is, in, d, name[0] == 's');
+	else if (!strcmp(name, "str_replace"))
+		sel_replace(is, in);
+	else if (!strcmp(name, "text_str") || !strcmp(name, "text_strn"))
+		sel_text(is, in, name[8] == 'n');
+	else if (!strcmp(name, "strtol"))
+		sel_strtol(is, in, d);
+	else if (!strcmp(name, "tokenize"))
+		sel_tokenize(is, in);
+	else
+		return false;
+	return true;
 }
 
 /* ---- statistics ---------------------------------------------------------- */
@@ -2248,35 +3129,16 @@ static void sel_exit(struct isel *is)
 	place(is, done);
 }
 
-/* error(msg): REC_ERROR with the message, then on_error or abort */
+/* error(msg): S.err = {msg, site of the error() call}; goto catch /
+ * propagate (a probe reports it, "msg near identifier 'error' at ..") */
 static void sel_error(struct isel *is, struct ir_insn *in)
 {
-	int dropped = label(is), done = label(is), rec, src;
-
 	if (in->on_error >= 0 && !is->want_errmsg) {
 		ja(is, is->blabel[in->on_error]);
 		return;
 	}
-	if (in->on_error >= 0 || is->f->kind != IRF_PROBE) {
-		/* S.err.msg = a; goto catch / propagate */
-		copy_to_state(is, str_ptr(is, in->a));
-		ja(is, state_target(is, in));
-		return;
-	}
-	src = str_ptr(is, in->a);
-	rec = rec_reserve(is, 8 + is->msl, REC_ERROR, probe_id(is), dropped);
-	mov(is, 1, rec);
-	op_ri(is, BPF_ADD, 1, 8);
-	movi(is, 2, is->msl);
-	mov(is, 3, src);
-	call(is, HELPER_probe_read_kernel_str, 3);
-	rec_submit(is, rec);
-	ja(is, done);
-	place(is, dropped);
-	count_control(is, offsetof(struct ir_control, skipped));
-	place(is, done);
-	count_control(is, offsetof(struct ir_control, error_count));
-	ret0(is);
+	copy_to_state(is, str_ptr(is, in->a), site_of(is, REC_ERROR));
+	ja(is, state_target(is, in));
 }
 
 /* print the histogram: REC_PRINT_HIST {map id} + key bytes */
@@ -2509,9 +3371,10 @@ static void sel_foreach(struct isel *is, struct ir_insn *in)
 		if (in->args[i].kind == IRV_NONE)
 			continue;
 		if (in->map->key_types[i] != IRT_LONG) {
-			error_at(is, "%s", "foreach over a slice with a string "
-				 "key is not supported in kernel-side probes");
-			return;
+			/* S.slice[i] = the string, NUL-padded to the column */
+			str_column(is, r->slice_off[i], in->args[i],
+				   key_width(in->map, i));
+			continue;
 		}
 		if (is_imm32(in->args[i]))
 			st(is, BPF_DW, is->S, r->slice_off[i],
@@ -2865,10 +3728,18 @@ static void prologue_region(struct isel *is)
 		for (int i = 0; i < site->nargs && i < m->nkeys; i++) {
 			int t, u;
 
-			if (site->args[i].kind == IRV_NONE ||
-			    m->key_types[i] != IRT_LONG)
+			if (site->args[i].kind == IRV_NONE)
 				continue;
 			t = vreg(is);
+			if (m->key_types[i] != IRT_LONG) {
+				/* memcmp(key.col[i], S.slice[i], w) */
+				u = vreg(is);
+				mov(is, t, kp);
+				op_ri(is, BPF_ADD, t, m->key_off[i]);
+				sptr(is, u, is->fi->slice_off[i]);
+				cmp_bytes(is, t, u, 0, key_width(m, i), skip);
+				continue;
+			}
 			u = vreg(is);
 			ldx(is, BPF_DW, t, kp, m->key_off[i]);
 			ldx(is, BPF_DW, u, is->S, is->fi->slice_off[i]);
@@ -3077,6 +3948,10 @@ static bool insn_may_fault(const struct ir_insn *in)
 		return in->statop != SO_COUNT && in->statop != SO_SUM;
 	case IR_CALL:
 		return c && c->may_fault;
+	case IR_BUILTIN:
+		/* stringat: "Invalid index"; strtol: "Invalid base" */
+		return in->callee && (!strcmp(in->callee, "stringat") ||
+				      !strcmp(in->callee, "strtol"));
 	default:
 		return false;
 	}
@@ -3263,7 +4138,10 @@ static int plan_walk(struct cg *cg, struct ir_func *f, struct ir_insn *site,
 			fi->slice_off[i] = -1;
 		for (int i = 0; i < fi->site->nargs && i < IR_MAX_KEYS; i++)
 			if (fi->site->args[i].kind != IRV_NONE)
-				fi->slice_off[i] = cg__scratch_alloc(cg, 8);
+				fi->slice_off[i] = cg__scratch_alloc(cg,
+					i < fi->site->map->nkeys &&
+					fi->site->map->key_types[i] == IRT_STR ?
+					key_width(fi->site->map, i) : 8);
 	}
 	fi->state = 2;
 	return 0;

@@ -129,6 +129,8 @@ struct cg_statcb {
 	int del;		/* 0: a stat merge; else 1 + the mask of the
 				 * key columns a delete callback compares */
 	int sub;		/* index in cg->subs */
+	int strop;		/* a string built-in's bpf_loop callback
+				 * (enum in isel.c), 0 for the others */
 };
 
 /* The whole back end's state for one codegen__program call. */
@@ -150,6 +152,10 @@ struct cg {
 	struct vec main_secs;	/* of struct cg_sec *, parallel to o->progs */
 	struct cg_sec *text;	/* ".text", NULL without subprograms */
 	struct vec statcbs;	/* of struct cg_statcb *: stat callbacks */
+	/* in S, -1 until used: the string built-ins' loop state (64
+	 * bytes, then a 32-byte character set), a MSL temporary, and
+	 * tokenize()'s {pos, buffer[MSL]} that lives from call to call */
+	int strst_off, strtmp_off, tok_off;
 };
 
 /* isel.c: per-function plan (frames, conventions), before any isel */

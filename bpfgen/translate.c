@@ -5,12 +5,16 @@
  *   lower    AST -> IR, loops outlined into regions     (lower.c)
  *   check    IR well-formedness, an internal assertion  (irverify.c)
  * -p3 prints the IR (irprint.c).  Pass 4 hands the IR to the BPF code
- * generator (codegen.h) for the kernel-side functions.
+ * generator (codegen.h) for the kernel-side functions and, with -p4 -m
+ * NAME, saves the object with its .bstap section (meta.c) as NAME.bo.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "codegen.h"
 #include "ir.h"
+#include "meta.h"
 #include "passes.h"
 #include "session.h"
 
@@ -31,6 +35,35 @@ int pass3__translate(struct session *s)
 	return 0;
 }
 
+/* -p4 -m NAME: NAME.bo in the current directory, the ELF with the
+ * .bstap section that bstap --run needs, and its name on stdout (stap
+ * -p4 prints the module it kept).  Without -m, -p4 keeps nothing: the
+ * object is checked and dropped (-v shows its disassembly). */
+static int save_object(struct session *s, struct bstap_object *o)
+{
+	char *path = arena__printf(&s->arena, "%s.bo", s->module_name);
+	FILE *f;
+	int rc = meta__attach(s, o);
+
+	if (rc)
+		return rc;
+	f = fopen(path, "wb");
+	if (!f || fwrite(o->elf, 1, o->elf_size, f) != o->elf_size) {
+		rc = -errno;
+		diag__plain(s, "cannot write '%s': %s", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return rc ? rc : -EIO;
+	}
+	if (fclose(f)) {
+		rc = -errno;
+		diag__plain(s, "cannot write '%s': %s", path, strerror(errno));
+		return rc;
+	}
+	printf("%s\n", path);
+	return 0;
+}
+
 int pass4__compile(struct session *s)
 {
 	struct bstap_object *o = NULL;
@@ -42,5 +75,7 @@ int pass4__compile(struct session *s)
 	if (rc)
 		return rc;
 	s->object = o;
+	if (s->last_pass == 4 && s->module_name)
+		return save_object(s, o);
 	return 0;
 }

@@ -46,7 +46,7 @@ if [ ! -f Makefile ]; then
 		>configure.log 2>&1 || { cat configure.log; exit 1; }
 fi
 log "build"
-make -j2 fuzz/fuzz-bstap >make.log 2>&1 || { tail -40 make.log; exit 1; }
+make translator/parser.h >make.log 2>&1 && make -j2 fuzz/fuzz-bstap >>make.log 2>&1 || { tail -40 make.log; exit 1; }
 
 export BSTAP_TAPSET_DIR=$src/tapsets
 export FUZZ_ROUNDTRIP=${FUZZ_ROUNDTRIP:-1}

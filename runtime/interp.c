@@ -1603,16 +1603,13 @@ int interp__init_globals(struct ir_program *p)
 {
 	char *buf = calloc(1, (size_t)p->globals_size + 8);
 	struct interp I = { .p = p, .slen = (size_t)p->maxstringlen };
-	int64_t reserved = 0;
 	int err = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	/* keep what the runtime may have stored in the control block */
-	if (!globals_read(&I, buf))
-		reserved = ((struct ir_control *)buf)->reserved;
+	/* the control block starts zeroed: the runtime fills in its
+	 * fields (boot offset, target pid...) after this call */
 	memset(buf, 0, (size_t)p->globals_size);
-	((struct ir_control *)buf)->reserved = reserved;
 	vec_foreach(i, &p->globals)
 		init_value(p, vec_at(&p->globals, i), buf);
 	vec_foreach(i, &p->s->global_sets)

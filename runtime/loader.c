@@ -241,6 +241,31 @@ static int create_map(struct session *s, struct ir_map *m, struct loaded *l)
 	return 0;
 }
 
+/* The IR's layout of m must be the object's (user space reads and
+ * writes whole values by the IR's sizes): they always agree for an
+ * object translated here; a saved object whose .bstap section does not
+ * describe its own ELF is refused. */
+static int check_map(struct session *s, const struct ir_map *m,
+		     struct bpf_object *obj)
+{
+	const struct bpf_map *bm = bpf_object__find_map_by_name(obj, m->name);
+	unsigned key, val;
+
+	if (!bm || m->kind == IRM_RINGBUF)
+		return 0;
+	key = m->key_size ? m->key_size : 4;
+	val = m->val_size;
+	if (bpf_map__key_size(bm) == key &&
+	    (bpf_map__value_size(bm) == val ||
+	     (m->kind == IRM_SCRATCH && bpf_map__value_size(bm) >= val)))
+		return 0;
+	diag__plain(s, "map '%s': the object's layout (key %u, value %u "
+		    "bytes) is not the program's (key %u, value %u): the "
+		    "object is damaged or mixed up", m->name,
+		    bpf_map__key_size(bm), bpf_map__value_size(bm), key, val);
+	return -EINVAL;
+}
+
 static int bind_maps(struct session *s, struct ir_program *ir,
 		     struct loaded *l)
 {
@@ -251,6 +276,9 @@ static int bind_maps(struct session *s, struct ir_program *ir,
 		if (l->obj && m->name)
 			fd = bpf_object__find_map_fd_by_name(l->obj, m->name);
 		if (fd >= 0) {
+			err = check_map(s, m, l->obj);
+			if (err)
+				return err;
 			m->fd = fd;
 			continue;
 		}

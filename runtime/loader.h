@@ -23,8 +23,8 @@ struct bpf_object;
 struct loaded {
 	struct bpf_object *obj;		/* NULL when the maps were made by
 					 * hand (no kernel-side program) */
-	struct ir_program *ir;		/* may be NULL (--run without
-					 * metadata) */
+	struct ir_program *ir;		/* the program whose maps these
+					 * are (NULL: load only) */
 	int hand_fds[64];		/* maps created by hand, to close */
 	int nhand;
 };

@@ -31,6 +31,7 @@
 #include "display.h"
 #include "interp.h"
 #include "loader.h"
+#include "meta.h"
 #include "object.h"
 #include "output.h"
 #include "passes.h"
@@ -436,8 +437,13 @@ static int open_output(struct session *s)
 
 static int load(struct run *r)
 {
-	/* Without a kernel-side program the object has nothing to load:
-	 * the interpreter only needs the maps. */
+	/* The one special case of loading.  Without a kernel-side program
+	 * (a script of begin/end/error probes only) the object from
+	 * elf.c has no program and an empty .BTF.ext, which libbpf 1.1.2
+	 * rejects; there is nothing in it to load anyway, so the maps the
+	 * interpreter needs are created by hand from the IR's layouts
+	 * (loader__create_maps).  Direct runs and --run of a saved object
+	 * take this same path. */
 	if (r->obj && r->obj->elf && r->obj->progs.n > 0)
 		return loader__load(r->s, r->obj->elf, r->obj->elf_size,
 				    r->ir, r->obj, &r->ld);
@@ -547,29 +553,20 @@ static void *read_file(struct session *s, const char *path, size_t *size)
 	return buf;
 }
 
-/* A saved object needs the IR of its user-space probes, its formats, map
- * layouts and probe points to run; the ELF does not carry them yet (a
- * ".bstap" metadata section is planned), so --run checks that the object
- * loads and says what is missing. */
+/* A saved object (-p4 -m NAME) carries, besides the kernel programs, a
+ * .bstap section with everything the run needs (bpfgen/meta.h): meta__load
+ * rebuilds the session's program, IR and object from it, and the run is
+ * the same as a direct one from there on. */
 int run__object(struct session *s, const char *path)
 {
-	struct loaded ld;
 	size_t size = 0;
 	void *elf;
-	int err;
 
-	loader__setup_libbpf(s);
 	elf = read_file(s, path, &size);
-	if (!elf)
+	if (!elf || meta__load(s, path, elf, size)) {
+		free(elf);
+		fprintf(s->err, "Pass 5: run failed.  [man error::pass5]\n");
 		return 1;
-	err = loader__load(s, elf, size, NULL, NULL, &ld);
-	if (!err) {
-		loader__unload(&ld);
-		diag__plain(s, "%s: the object loads, but saved objects carry "
-			    "no .bstap metadata section yet (output formats, "
-			    "probe points, begin/end probes): --run is not "
-			    "supported yet; run the script itself", path);
 	}
-	free(elf);
-	return 1;
+	return pass5__run(s);
 }

@@ -1,5 +1,6 @@
 /* diag.c - error and warning messages with a caret under the column. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,15 +52,51 @@ static void vdiag(struct session *s, const struct loc *loc, const char *kind,
 	diag_source(s, loc);
 }
 
+/* Has this error (place, kind and text) been printed before?  Remembers
+ * it if not.  The list is short: passes stop after a few errors. */
+static bool diag_repeated(struct session *s, const struct loc *loc,
+			  const char *kind, const char *fmt, va_list ap)
+{
+	char *key, *msg;
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return false;
+	msg = arena__alloc_nz(&s->arena, (size_t)n + 1);
+	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	key = arena__printf(&s->arena, "%s:%d:%d\n%s: %s",
+			    loc && loc->src ? loc->src->name : "",
+			    loc ? loc->line : 0, loc ? loc->col : 0, kind, msg);
+	vec_foreach(i, &s->diag_seen) {
+		if (!strcmp(vec_at(&s->diag_seen, i), key))
+			return true;
+	}
+	vec__push(&s->arena, &s->diag_seen, key);
+	return false;
+}
+
+/* An error repeated word for word at the same place (a node checked
+ * twice) still counts, but is printed once, without its notes. */
 void diag__error(struct session *s, const struct loc *loc, const char *kind,
 		 const char *fmt, ...)
 {
 	va_list ap;
+	bool again;
 
+	s->errors++;
+	va_start(ap, fmt);
+	again = diag_repeated(s, loc, kind, fmt, ap);
+	va_end(ap);
+	s->diag_muted = again;
+	if (again)
+		return;
 	va_start(ap, fmt);
 	vdiag(s, loc, kind, fmt, ap);
 	va_end(ap);
-	s->errors++;
 }
 
 void diag__warning(struct session *s, const struct loc *loc,
@@ -67,6 +104,7 @@ void diag__warning(struct session *s, const struct loc *loc,
 {
 	va_list ap;
 
+	s->diag_muted = false;
 	if (s->suppress_warnings)
 		return;
 	va_start(ap, fmt);
@@ -80,6 +118,8 @@ void diag__note(struct session *s, const struct loc *loc, const char *fmt,
 {
 	va_list ap;
 
+	if (s->diag_muted)
+		return;
 	va_start(ap, fmt);
 	fprintf(s->err, "        note: ");
 	vfprintf(s->err, fmt, ap);
@@ -93,6 +133,7 @@ void diag__plain(struct session *s, const char *fmt, ...)
 {
 	va_list ap;
 
+	s->diag_muted = false;
 	va_start(ap, fmt);
 	fprintf(s->err, "bstap: ");
 	vfprintf(s->err, fmt, ap);

@@ -320,7 +320,9 @@ static int derive_alias(struct elab *e, struct derive *d, struct probe *a,
 static void collect_aliases(struct elab *e, const struct probe_point *pt,
 			    bool suffix, struct vec *syms, struct vec *rests)
 {
-	struct vec *tables[2] = { &e->user_aliases, &e->lib.aliases };
+	/* as stap: every alias of a matching name expands, the library's
+	 * (in file order) before the user's; none shadows another */
+	struct vec *tables[2] = { &e->lib.aliases, &e->user_aliases };
 
 	for (int t = 0; t < 2; t++) {
 		vec_foreach(i, tables[t]) {
@@ -340,8 +342,6 @@ static void collect_aliases(struct elab *e, const struct probe_point *pt,
 			vec__push(&e->s->arena, syms, l);
 			vec__push(&e->s->arena, rests, (void *)(intptr_t)r);
 		}
-		if (t == 0 && syms->n && !suffix)
-			break;	/* the user's aliases shadow the library's */
 	}
 }
 

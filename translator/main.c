@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "codegen.h"
 #include "passes.h"
 #include "session.h"
 
@@ -402,6 +403,8 @@ int main(int argc, char **argv)
 	else
 		rc = rc > 0 ? 0 : 1;
 	fflush(stdout);
+	if (s.object)
+		codegen__free(s.object);
 	session__free(&s);
 	return rc;
 }

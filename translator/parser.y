@@ -78,6 +78,8 @@ static struct expr *bin(struct parser *p, enum expr_kind kind, enum op op,
 			struct expr *a, struct expr *b, const struct token *t);
 static struct expr *regex(struct parser *p, enum op op, struct expr *a,
 			  struct expr *b, const struct token *t);
+static struct expr *lshr(struct parser *p, struct expr *a, struct expr *b,
+			 const struct token *t);
 static struct expr *assign(struct parser *p, enum op op, struct expr *a,
 			   struct expr *b, const struct token *t);
 static struct expr *unary(struct parser *p, enum op op, struct expr *a,
@@ -224,6 +226,7 @@ static struct stpfile *parse_tokens(struct session *s,
 %token <tok> SHR "'>>'"
 %token <tok> INC "'++'"
 %token <tok> DEC "'--'"
+%token <tok> LSHR "'>>>'"
 
 %precedence LOWEST
 %precedence ';' ELSE '(' '['
@@ -240,7 +243,7 @@ static struct stpfile *parse_tokens(struct session *s,
 %precedence IN
 %left EQ NE '<' LE '>' GE
 	MATCH NMATCH
-%left SHL SHR
+%left SHL SHR LSHR
 %left '.'
 %left '+' '-'
 %left '*' '/' '%'
@@ -597,6 +600,7 @@ expr:
 	| expr NMATCH expr	{ $$ = regex(p, OP_NMATCH, $1, $3, $2); }
 	| expr SHL expr		{ $$ = bin(p, EX_BINARY, OP_SHL, $1, $3, $2); }
 	| expr SHR expr		{ $$ = bin(p, EX_BINARY, OP_SHR, $1, $3, $2); }
+	| expr LSHR expr	{ $$ = lshr(p, $1, $3, $2); }
 	| expr '.' expr		{ $$ = bin(p, EX_BINARY, OP_CONCAT, $1, $3, $2); }
 	| expr '+' expr		{ $$ = bin(p, EX_BINARY, OP_ADD, $1, $3, $2); }
 	| expr '-' expr		{ $$ = bin(p, EX_BINARY, OP_SUB, $1, $3, $2); }
@@ -877,6 +881,19 @@ static int type_of(struct parser *p, const struct token *t)
 	diag__error(S, &t->loc, "parse error", "unknown type '%s' (expected "
 		    "'long' or 'string')", t->text);
 	return TY_UNKNOWN;
+}
+
+/* expr: expr '>>>' expr
+ * stap's logical (unsigned) right shift, at the precedence of '<<' and
+ * '>>': (int64_t)((uint64_t)a >> (b & 63)).  The AST has no operator
+ * for it yet, so it is refused here, where stap would accept it. */
+static struct expr *lshr(struct parser *p, struct expr *a, struct expr *b,
+			 const struct token *t)
+{
+	diag__error(S, &t->loc, "parse error", "the logical right shift "
+		    "'>>>' is not supported yet (for a >= 0, a >> n is the "
+		    "same)");
+	return bin(p, EX_BINARY, OP_SHR, a, b, t);
 }
 
 static bool is_lvalue(const struct expr *e)
@@ -1256,6 +1273,7 @@ static bool is_operator_sym(yysymbol_kind_t sym)
 		return true;
 	case YYSYMBOL_EQ: case YYSYMBOL_NE: case YYSYMBOL_LE:
 	case YYSYMBOL_GE: case YYSYMBOL_SHL: case YYSYMBOL_SHR:
+	case YYSYMBOL_LSHR:
 	case YYSYMBOL_ANDAND: case YYSYMBOL_OROR: case YYSYMBOL_MATCH:
 	case YYSYMBOL_NMATCH: case YYSYMBOL_STATACC:
 	case YYSYMBOL_ADD_ASSIGN: case YYSYMBOL_SUB_ASSIGN:
@@ -1771,10 +1789,12 @@ int pass1__parse(struct session *s)
 	f = parse__file(s, src);
 	if (!f)
 		return -EINVAL;
-	if (!f->order.n && is_empty(s, src)) {
-		/* as stap: nothing at all to parse is an error */
-		diag__error(s, NULL, "parse error", "input file '%s' is empty "
-			    "(no probes, functions or globals)", src->name);
+	if (!f->order.n) {
+		/* as stap, word for word: nothing to parse is an error, told
+		 * apart from a script that the preprocessor emptied */
+		fprintf(s->err, "Input file '%s' is empty%s.\n", src->name,
+			is_empty(s, src) ? "" : " after preprocessing");
+		s->errors++;
 		return -EINVAL;
 	}
 	s->user = f;

@@ -65,6 +65,13 @@ struct session {
 	struct preproc_state *pp;
 	/* pass 1: one copy of each identifier's spelling (lexer.l) */
 	struct strtab *idents;
+
+	/* diagnostics (diag.c): the errors printed so far, as
+	 * "file:line:col\nkind: message" strings, so that an error repeated
+	 * word for word at the same place is printed once (as stap does);
+	 * diag_muted drops the notes of such a repeat */
+	struct vec diag_seen;
+	bool diag_muted;
 };
 
 void session__init(struct session *s);

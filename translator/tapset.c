@@ -212,36 +212,17 @@ static void index_sym(struct session *s, struct hmap *map,
 	*slot = l;
 }
 
-static bool same_point(struct session *s, const struct probe_point *a,
-		       const struct probe_point *b)
-{
-	return strcmp(pp__str(s, a), pp__str(s, b)) == 0;
-}
-
+/* Every name of every alias is indexed, even a name defined before: as
+ * with stap, a probe on a name defined by several aliases ('=' or '+=',
+ * in one file or several) expands each of them. */
 static void index_alias(struct session *s, struct vec *aliases,
 			struct probe *p, struct stpfile *f)
 {
 	vec_foreach(i, &p->alias_names) {
-		struct probe_point *name = vec_at(&p->alias_names, i);
 		struct libsym *l = libsym_new(s, SK_ALIAS, p, f);
 
-		l->name = name;
-		vec_foreach(k, aliases) {
-			struct libsym *o = vec_at(aliases, k);
-
-			if (o->ptr == p || !same_point(s, o->name, name))
-				continue;
-			diag__error(s, &name->loc, "semantic error",
-				    "probe alias clash: '%s' is already "
-				    "defined", pp__str(s, name));
-			diag__note(s, &o->name->loc,
-				   "'%s' was first defined here",
-				   pp__str(s, name));
-			l = NULL;
-			break;
-		}
-		if (l)
-			vec__push(&s->arena, aliases, l);
+		l->name = vec_at(&p->alias_names, i);
+		vec__push(&s->arena, aliases, l);
 	}
 }
 

@@ -142,6 +142,7 @@ static enum type t_var(struct tctx *c, struct expr *x, struct want w,
 	struct expr *sym = x->kind == EX_INDEX ? x->a : x;
 	struct vardecl *v = sym ? sym->decl : NULL;
 	struct syminfo *si;
+	int errors = c->s->errors;
 
 	if (!v)
 		return TY_UNKNOWN;
@@ -156,6 +157,9 @@ static enum type t_var(struct tctx *c, struct expr *x, struct want w,
 		si->refs++;
 	if (x->kind == EX_INDEX) {
 		set_arity(c, v, x->args.n, &x->loc);
+		/* the keys and value of a misused name: follow-on errors */
+		if (c->s->errors != errors)
+			return x->type = v->type;
 		vec_foreach(i, &x->args) {
 			struct expr *k = vec_at(&x->args, i);
 			struct want kw = { TY_UNKNOWN, NULL };
@@ -176,6 +180,8 @@ static enum type t_var(struct tctx *c, struct expr *x, struct want w,
 		}
 	} else if (v->is_global) {
 		set_arity(c, v, 0, &x->loc);
+		if (c->s->errors != errors)
+			return x->type = v->type;
 	}
 	if (w.t == TY_STATS && v->type == TY_UNKNOWN && !v->is_global &&
 	    c->report) {
@@ -338,6 +344,7 @@ check:
 static void t_stats_operand(struct tctx *c, struct expr *a)
 {
 	struct want w = { TY_STATS, NULL };
+	int errors = c->s->errors;
 
 	if (a->kind != EX_SYM && a->kind != EX_INDEX) {
 		t_expr(c, a, ANY);
@@ -347,7 +354,9 @@ static void t_stats_operand(struct tctx *c, struct expr *a)
 		return;
 	}
 	t_var(c, a, w, true);
-	if (c->report && a->type != TY_STATS && a->type != TY_UNKNOWN)
+	/* t_var already said what is wrong with this use */
+	if (c->report && c->s->errors == errors && a->type != TY_STATS &&
+	    a->type != TY_UNKNOWN)
 		diag__error(c->s, &a->loc, "semantic error",
 			    "type mismatch (stats vs. %s): '%s' is not a "
 			    "statistics variable", type__name(a->type),
