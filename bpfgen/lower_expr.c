@@ -246,6 +246,9 @@ static void lval_store(struct lower *l, struct lval *lv, struct ir_val v)
 		in->args = lv->keys;
 		in->nargs = lv->nkeys;
 		in->near = lower__near(l, lv->e);
+		/* stap names the array element, not the '=' */
+		if (lv->e)
+			in->loc = lv->e->loc;
 		break;
 	}
 	in->a = v;
@@ -615,7 +618,7 @@ static struct ir_val lower_statop(struct lower *l, struct expr *e)
 	in->args = keys;
 	in->nargs = x->kind == EX_INDEX ? x->args.n : 0;
 	in->dst = new_reg(l, IRT_LONG);
-	in->near = lower__near(l, sym);
+	in->near = lower__near(l, e);	/* stap: "near operator '@max'" */
 	return ir__reg(in->dst);
 }
 
