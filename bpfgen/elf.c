@@ -5,7 +5,12 @@
  *                   (libbpf matches "perf_event" exactly, so the probes
  *                   share the section and are told apart by symbol)
  *   .relperf_event  R_BPF_64_64 against map symbols for each map load
- *   .maps           one zeroed struct per map, described by BTF:
+ *   .bss            the IRM_GLOBALS value (struct ir_control, then the
+ *                   scalar globals): libbpf makes it an internal array
+ *                   map of one entry, which probes address directly
+ *                   (BPF_PSEUDO_MAP_VALUE, relocated against the section
+ *                   symbol); runtime/loader.c binds globals_map to it
+ *   .maps           one zeroed struct per other map, described by BTF:
  *                     struct { int (*type)[T]; int (*key_size)[K];
  *                              int (*value_size)[V];
  *                              int (*max_entries)[N]; } name;
@@ -79,6 +84,12 @@ static void map_def_of(const struct ir_map *m, struct map_def *d)
 	d->vals[d->n++] = m->max_entries > 0 ? (uint32_t)m->max_entries : 1;
 }
 
+/* Whether m is defined in .maps (the globals are .bss instead) */
+static bool in_maps_sec(const struct ir_map *m)
+{
+	return m->kind != IRM_GLOBALS;
+}
+
 /* BTF for the .maps section; returns the raw bytes (malloc'ed). */
 static void *build_btf(struct cg *cg, size_t *size)
 {
@@ -100,6 +111,8 @@ static void *build_btf(struct cg *cg, size_t *size)
 		struct map_def d;
 		int ptrs[MEMBERS_MAX], st;
 
+		if (!in_maps_sec(m))
+			continue;
 		map_def_of(m, &d);
 		for (int k = 0; k < d.n; k++) {
 			int arr = btf__add_array(btf, int_id, int_id,
@@ -116,6 +129,8 @@ static void *build_btf(struct cg *cg, size_t *size)
 	}
 	sec = btf__add_datasec(btf, ".maps", 0);
 	vec_foreach(i, &p->maps) {
+		if (!in_maps_sec(vec_at(&p->maps, i)))
+			continue;
 		btf__add_datasec_var_info(btf, var_ids[i], off, sizes[i]);
 		off += sizes[i];
 	}
@@ -279,7 +294,8 @@ static Elf64_Rel rel_of(int insn, int sym, int type)
  * at its section symbol as clang's do. */
 static int sec_relocs(struct cg *cg, struct cg_sec *sec, int base,
 		      struct bpf_insn *code, Elf64_Rel *rels, int nrels,
-		      int sym_text, int sym_rodata, int sym_map0)
+		      int sym_text, int sym_rodata, int sym_bss,
+		      const int *sym_maps)
 {
 	vec_foreach(k, &sec->relocs) {
 		struct cg_reloc *r = vec_at(&sec->relocs, k);
@@ -290,8 +306,9 @@ static int sec_relocs(struct cg *cg, struct cg_sec *sec, int base,
 		case CR_MAP:
 			x->src_reg = 0;
 			vec_foreach(mi, &cg->p->maps)
-				if (vec_at(&cg->p->maps, mi) == r->map)
-					rels[nrels++] = rel_of(at, sym_map0 + mi,
+				if (vec_at(&cg->p->maps, mi) == r->map &&
+				    sym_maps[mi])
+					rels[nrels++] = rel_of(at, sym_maps[mi],
 							       R_BPF_64_64);
 			break;
 		case CR_MAPVAL:
@@ -299,7 +316,9 @@ static int sec_relocs(struct cg *cg, struct cg_sec *sec, int base,
 			x[0].src_reg = 0;
 			x[0].imm = x[1].imm;
 			x[1].imm = 0;
-			rels[nrels++] = rel_of(at, sym_rodata, R_BPF_64_64);
+			rels[nrels++] = rel_of(at, r->map == cg->p->globals_map
+					       ? sym_bss : sym_rodata,
+					       R_BPF_64_64);
 			break;
 		case CR_CALL:
 			/* target = symbol / 8 + imm + 1 */
@@ -333,9 +352,10 @@ int elf__write(struct cg *cg, struct bstap_object *o)
 	Elf *e;
 	Elf64_Ehdr *eh;
 	Elf_Scn *s_code, *s_rel, *s_text = NULL, *s_trel = NULL, *s_ro = NULL;
+	Elf_Scn *s_bss;
 	Elf_Scn *s_maps, *s_lic, *s_btf, *s_ext, *s_sym, *s_str;
-	int i_code, i_text = 0, i_ro = 0, i_maps, i_lic;
-	int sym_text = 0, sym_ro = 0, sym_map0, nlocal;
+	int i_code, i_text = 0, i_ro = 0, i_bss, i_maps, i_lic;
+	int sym_text = 0, sym_ro = 0, sym_bss, nlocal, *sym_maps;
 	int *prog_ids, *sub_ids;
 	struct btf *btf;
 	off_t len;
@@ -355,8 +375,9 @@ int elf__write(struct cg *cg, struct bstap_object *o)
 		memcpy(text, cg->text->insns, sizeof(*text) * ntext);
 		trels = calloc(cg->text->relocs.n + 1, sizeof(*trels));
 	}
-	syms = calloc(4 + nsubs + nprogs + nmaps + 1, sizeof(*syms));
+	syms = calloc(5 + nsubs + nprogs + nmaps + 1, sizeof(*syms));
 	map_off = calloc(nmaps + 1, sizeof(size_t));
+	sym_maps = calloc(nmaps + 1, sizeof(int));
 	prog_ids = calloc(nprogs + 1, sizeof(int));
 	sub_ids = calloc(nsubs + 1, sizeof(int));
 	str_add(&shstr, "");
@@ -381,6 +402,8 @@ int elf__write(struct cg *cg, struct bstap_object *o)
 	vec_foreach(i, &p->maps) {
 		struct map_def d;
 
+		if (!in_maps_sec(vec_at(&p->maps, i)))
+			continue;
 		map_def_of(vec_at(&p->maps, i), &d);
 		map_off[i] = maps_size;
 		maps_size += 8 * d.n;
@@ -418,6 +441,9 @@ int elf__write(struct cg *cg, struct bstap_object *o)
 			       cg->rodata, cg->rodata_size, 8, 0);
 		i_ro = elf_ndxscn(s_ro);
 	}
+	s_bss = new_scn(e, &shstr, ".bss", SHT_NOBITS, SHF_ALLOC | SHF_WRITE,
+			NULL, p->globals_size, 8, 0);
+	i_bss = elf_ndxscn(s_bss);
 	s_maps = new_scn(e, &shstr, ".maps", SHT_PROGBITS,
 			 SHF_ALLOC | SHF_WRITE, maps_data, maps_size, 8, 0);
 	i_maps = elf_ndxscn(s_maps);
@@ -444,6 +470,9 @@ int elf__write(struct cg *cg, struct bstap_object *o)
 		syms[nsyms].st_info = ELF64_ST_INFO(STB_LOCAL, STT_SECTION);
 		syms[nsyms++].st_shndx = i_ro;
 	}
+	sym_bss = nsyms;
+	syms[nsyms].st_info = ELF64_ST_INFO(STB_LOCAL, STT_SECTION);
+	syms[nsyms++].st_shndx = i_bss;
 	for (int i = 0; i < nsubs && text; i++) {
 		struct lir_func *lf = vec_at(&cg->subs, i);
 		int end = i + 1 < nsubs ? cg->text->starts[i + 1] : ntext;
@@ -470,12 +499,14 @@ int elf__write(struct cg *cg, struct bstap_object *o)
 		nsyms++;
 		at += sec->n;
 	}
-	sym_map0 = nsyms;
 	vec_foreach(i, &p->maps) {
 		struct ir_map *m = vec_at(&p->maps, i);
 		struct map_def d;
 
+		if (!in_maps_sec(m))
+			continue;
 		map_def_of(m, &d);
+		sym_maps[i] = nsyms;
 		syms[nsyms].st_name = str_add(&sym, m->name);
 		syms[nsyms].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT);
 		syms[nsyms].st_shndx = i_maps;
@@ -496,12 +527,12 @@ int elf__write(struct cg *cg, struct bstap_object *o)
 		struct cg_sec *sec = vec_at(&cg->main_secs, i);
 
 		nrels = sec_relocs(cg, sec, at, code, rels, nrels, sym_text,
-				   sym_ro, sym_map0);
+				   sym_ro, sym_bss, sym_maps);
 		at += sec->n;
 	}
 	if (text)
 		ntrels = sec_relocs(cg, cg->text, 0, text, trels, 0, sym_text,
-				    sym_ro, sym_map0);
+				    sym_ro, sym_bss, sym_maps);
 
 	s_sym = new_scn(e, &shstr, ".symtab", SHT_SYMTAB, 0, syms,
 			sizeof(*syms) * nsyms, 8, sizeof(Elf64_Sym));
@@ -575,6 +606,7 @@ out:
 	free(trels);
 	free(syms);
 	free(map_off);
+	free(sym_maps);
 	free(prog_ids);
 	free(sub_ids);
 	free(btf_data);

@@ -163,7 +163,21 @@ struct ir_map {
 	enum ir_type val_type;		/* IRM_ARRAY */
 	int val_size;
 	int64_t max_entries;
-	bool wrap;			/* global a%: full map evicts, no error */
+	/* global a%: a full map makes room for a new key, never an error.
+	 * Kernel side: the map is an LRU hash (elf.c), whose eviction is
+	 * the kernel's approximation of "least recently used".  User space
+	 * (the interpreter) is exact: a new key in a map holding
+	 * max_entries keys first deletes the OLDEST one (stap's rule),
+	 * where age is insertion order: storing to an existing key (=, +=,
+	 * <<<) keeps its place, delete then store makes it the newest.
+	 * Keys the interpreter did not insert itself (kernel probes ran
+	 * between the begin and the end probes) count as newer than all it
+	 * knew before and, the kernel's own order being invisible, as
+	 * inserted in key order (numbers ascending, strings bytewise,
+	 * column by column).  In end and error probes the kernel probes
+	 * are detached, and the map's entries first move to a plain hash
+	 * map (runtime/interp.c, wrap_unlru) so the LRU evicts nothing. */
+	bool wrap;
 	/* IRM_STATS histogram: buckets follow struct ir_stat */
 	enum ir_hist_kind hist;
 	int64_t hist_lo, hist_hi, hist_step;
@@ -196,11 +210,15 @@ enum ir_opcode {
 	IR_CONST,
 	/* dst = strtab[imm]                                        [string] */
 	IR_STRCONST,
-	/* dst = a <binop> b; binop in `op` (OP_ADD..OP_BXOR); OP_DIV and
-	 * OP_MOD fault on b == 0 (stap: "division by 0"); 64-bit two's
-	 * complement, wrapping; DIV/MOD truncate toward 0 (C), and
+	/* dst = a <binop> b; binop in `op` (OP_ADD..OP_BXOR, OP_LSHR);
+	 * OP_DIV and OP_MOD fault on b == 0 (stap: "division by 0"); 64-bit
+	 * two's complement, wrapping; DIV/MOD truncate toward 0 (C), and
 	 * INT64_MIN / -1 is INT64_MIN, INT64_MIN % -1 is 0; OP_SHR is
-	 * arithmetic; shift counts are taken mod 64              [long] */
+	 * arithmetic, OP_LSHR logical (zero fill).  Shift counts: the
+	 * lowering only emits counts in 0..63 (an immediate) or a register
+	 * it has masked with 63; both back ends take the count mod 64.
+	 * The script-level rule for other counts (stap's: the value is
+	 * left unchanged) is lowered explicitly (lower_expr.c)    [long] */
 	IR_BIN,
 	/* dst = <unop> a; op is OP_NEG, OP_BNOT or OP_NOT (logical) [long] */
 	IR_UN,
@@ -228,7 +246,7 @@ enum ir_opcode {
 	IR_MAP_GET,		/* dst = map[keys] or 0 / "" if absent */
 	IR_MAP_SET,		/* map[keys] = a; faults when full unless wrap
 				 * ("Array overflow, check MAXMAPENTRIES");
-				 * a wrapping map evicts some entry */
+				 * a wrapping map evicts (see ir_map.wrap) */
 	IR_MAP_ADD,		/* map[keys] += a (atomic add in the kernel) */
 	IR_MAP_DELETE,		/* delete map[keys]; IRV_NONE keys are '*'
 				 * (delete every matching entry) */
@@ -448,6 +466,22 @@ struct ir_map *layout__map_of(const struct ir_program *p,
 			      const struct vardecl *decl);
 struct ir_global *layout__global_of(const struct ir_program *p,
 				    const struct vardecl *decl);
+/* Added by the BPF back end owner: narrow string key columns.  A
+ * string key column is as wide as the longest string any instruction
+ * of the program can use as that key, NUL included, rounded up to 8:
+ * execname() 16, a literal its length + 1, anything else MAXSTRINGLEN
+ * (a column nothing writes: 8).  Every stored key string therefore has
+ * its NUL inside the column; a longer string (there is none by
+ * construction) is encoded unterminated, and so matches nothing.
+ * layout__key_widths() recomputes key_off / key_size of every map from
+ * the lowered IR (codegen__program calls it first); the widths then
+ * live in key_off, and ir__key_width() reads them back. */
+int layout__key_widths(struct ir_program *p);
+static inline int ir__key_width(const struct ir_map *m, int i)
+{
+	return (i + 1 < m->nkeys ? m->key_off[i + 1] : m->key_size) -
+		m->key_off[i];
+}
 /* lower.c: AST -> IR for every derived probe and used function.
  * Precondition: pass 2 succeeded (types are known). */
 int lower__program(struct session *s, struct ir_program *p);

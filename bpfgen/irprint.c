@@ -51,6 +51,7 @@ static const char *bin_name(enum op op)
 	case OP_MOD: return "mod";
 	case OP_SHL: return "shl";
 	case OP_SHR: return "shr";
+	case OP_LSHR: return "lshr";
 	case OP_BAND: return "and";
 	case OP_BOR: return "or";
 	case OP_BXOR: return "xor";

@@ -7,7 +7,10 @@
  * its pseudo-C.
  *
  * Data model (see ir.h):
- *   G  = the IRM_GLOBALS value (struct ir_control, then the globals);
+ *   G  = the IRM_GLOBALS value (struct ir_control, then the globals):
+ *        the object's .bss section, whose address a probe loads
+ *        directly (BPF_PSEUDO_MAP_VALUE; libbpf makes it a 1-entry
+ *        array map, runtime/loader.c binds globals_map to it);
  *   S  = this CPU's IRM_SCRATCH value: a zero area never written
  *        (cg->zeros_off), then per function: string slots of its string
  *        vregs, key buffers of its map operations, its frame;
@@ -26,7 +29,7 @@
 struct errstub {
 	const char *msg;	/* "msg near <token> at file:line:col" */
 	const char *bare;	/* "msg": what a catch sees */
-	int site;		/* 1 + .rodata offset of the suffix, or 0 */
+	const char *sfx;	/* " near <token> at file:line:col" or "" */
 	int label;
 	uint32_t type;		/* REC_ERROR or REC_MAXACTION */
 	int target;		/* catch label, or -1: report / propagate */
@@ -73,6 +76,8 @@ struct isel {
 					 * context, or 0 */
 	int sctx_off;			/* fp offset of the stat callbacks'
 					 * context, or 0 */
+	bool str_keys_fit;		/* str_key_stackable keys go on the
+					 * stack (str_keys_fit()) */
 };
 
 /* ---- emitting LIR ------------------------------------------------------ */
@@ -348,8 +353,8 @@ int cg__rodata_add(struct cg *cg, const void *data, int size)
  *   +0        struct rec_hdr (filled in when it is reported)
  *   +8        message[MSL]: the bare message, as a catch sees it
  *   +len_off  u64: strlen(message) + 1 (what probe_read_kernel_str says)
- *   +len_off+8  u64: 1 + the .rodata offset of the fault site's
- *             " near <token> at file:line:col", 0 for none
+ *   +len_off+8  u64: the .rodata offset of the fault site's
+ *             " near <token> at file:line:col" (or of "")
  * The report appends the site to the message, in place. */
 static int errrec(struct isel *is)
 {
@@ -405,37 +410,39 @@ static bool is_imm32(struct ir_val v)
 
 /* ---- faults ------------------------------------------------------------- */
 
-/* " near <token> at file:line:col" of the instruction being selected,
- * (" at file:line:col" without a token) in .rodata: 1 + its offset, or
- * 0 when it has no position. */
-static int site_of(struct isel *is, uint32_t type)
+/* " near <token> at file:line:col" of the instruction being selected
+ * (" at file:line:col" without a token), "" when it has no position */
+static const char *site_text(struct isel *is, uint32_t type)
 {
 	struct ir_insn *in = is->cur;
-	char *sfx;
 
 	if (!in || !in->loc.src || type != REC_ERROR)
-		return 0;
+		return "";
 	if (in->near)
-		sfx = arena__printf(&is->cg->s->arena, " near %s at %s:%d:%d",
-				    in->near, in->loc.src->name, in->loc.line,
-				    in->loc.col);
-	else
-		sfx = arena__printf(&is->cg->s->arena, " at %s:%d:%d",
-				    in->loc.src->name, in->loc.line,
-				    in->loc.col);
-	return 1 + cg__rodata_add(is->cg, sfx, (int)strlen(sfx) + 1);
+		return arena__printf(&is->cg->s->arena, " near %s at %s:%d:%d",
+				     in->near, in->loc.src->name, in->loc.line,
+				     in->loc.col);
+	return arena__printf(&is->cg->s->arena, " at %s:%d:%d",
+			     in->loc.src->name, in->loc.line, in->loc.col);
+}
+
+/* The .rodata offset of the site text sfx (what S.err.site holds) */
+static int site_off(struct isel *is, const char *sfx)
+{
+	return cg__rodata_add(is->cg, sfx, (int)strlen(sfx) + 1);
+}
+
+static int site_of(struct isel *is, uint32_t type)
+{
+	return site_off(is, site_text(is, type));
 }
 
 static int new_stub(struct isel *is, const char *msg, uint32_t type,
 		    int target)
 {
 	struct errstub *n;
-	int site = site_of(is, type);
-	const char *full = msg;
-
-	if (site)
-		full = arena__printf(&is->cg->s->arena, "%s%s", msg,
-				     is->cg->rodata + site - 1);
+	const char *sfx = site_text(is, type);
+	const char *full = arena__printf(&is->cg->s->arena, "%s%s", msg, sfx);
 	for (int i = 0; i < is->nstubs; i++)
 		if (!strcmp(is->stubs[i].msg, full) &&
 		    is->stubs[i].type == type && is->stubs[i].target == target)
@@ -445,7 +452,7 @@ static int new_stub(struct isel *is, const char *msg, uint32_t type,
 		memcpy(n, is->stubs, sizeof(*n) * is->nstubs);
 	n[is->nstubs].msg = full;
 	n[is->nstubs].bare = msg;
-	n[is->nstubs].site = site;
+	n[is->nstubs].sfx = sfx;
 	n[is->nstubs].label = label(is);
 	n[is->nstubs].type = type;
 	n[is->nstubs].target = target;
@@ -563,30 +570,33 @@ static int state_tail(struct isel *is, int *tails, int *ntails, int target)
 	return tails[2 * (*ntails)++ + 1];
 }
 
-/* A probe reports the error state: its site appended to the message,
- *   S.err.hdr = {REC_ERROR, probe};
- *   if (S.err.site) { n = clamp(S.err.len - 1, 0, MSL - 1);
- *     probe_read_kernel_str(S.err.msg + n, MSL - n,
- *                           &rodata + ((S.err.site - 1) & 0xffffff)); }
+/* A probe reports the error state, its site appended to the message:
+ *   S.err.hdr = {REC_ERROR, probe};  n = S.err.len - 1 (to [0, MSL-1]);
+ *   probe_read_kernel_str(S.err.msg + n, MSL - n,
+ *                         &rodata + (S.err.site & 0xffffff));
  *   errv = &S.err; goto report  */
 static void report_state(struct isel *is, int report)
 {
-	int site = vreg(is), n = vreg(is), send = label(is);
-	int l1 = label(is), l2 = label(is);
+	int site = vreg(is), n = vreg(is);
 
 	st(is, BPF_W, is->S, errrec(is), REC_ERROR);
 	st(is, BPF_W, is->S, errrec(is) + 4, probe_id(is));
-	ldx(is, BPF_DW, site, is->S, err_site_off(is));
-	jmp_ri(is, BPF_JEQ, site, 0, send);
 	ldx(is, BPF_DW, n, is->S, err_len_off(is));
 	op_ri(is, BPF_SUB, n, 1);
-	jmp_ri(is, BPF_JSGE, n, 0, l1);
-	movi(is, n, 0);
-	place(is, l1);
-	jmp_ri(is, BPF_JLE, n, is->msl - 1, l2);
-	movi(is, n, is->msl - 1);
-	place(is, l2);
-	op_ri(is, BPF_SUB, site, 1);
+	if ((is->msl & (is->msl - 1)) == 0) {
+		/* len is in [1, MSL]: the mask only shows the bound */
+		op_ri(is, BPF_AND, n, is->msl - 1);
+	} else {
+		int l1 = label(is), l2 = label(is);
+
+		jmp_ri(is, BPF_JSGE, n, 0, l1);
+		movi(is, n, 0);
+		place(is, l1);
+		jmp_ri(is, BPF_JLE, n, is->msl - 1, l2);
+		movi(is, n, is->msl - 1);
+		place(is, l2);
+	}
+	ldx(is, BPF_DW, site, is->S, err_site_off(is));
 	op_ri(is, BPF_AND, site, 0xffffff);
 	sptr(is, 1, errrec(is) + 8);
 	op_rr(is, BPF_ADD, 1, n);
@@ -595,7 +605,6 @@ static void report_state(struct isel *is, int report)
 	ldrodata(is, 3, 0);
 	op_rr(is, BPF_ADD, 3, site);
 	call(is, HELPER_probe_read_kernel_str, 3);
-	place(is, send);
 	sptr(is, is->errv, errrec(is));
 	ja(is, report);
 }
@@ -608,9 +617,10 @@ static void report_state(struct isel *is, int report)
  *                     goto tail(target);
  *   tail(target):     S.err.msg = strcpy(errv), S.err.len = r0;
  *                     goto catch / propagate;
- *   report:     if (ringbuf_output(&ringbuf, errv, 8 + MSL, 0))
- *                 lock control.skipped += 1;
- *               lock control.error_count += 1; return 0;
+ *   report:     one = 1;
+ *               if (ringbuf_output(&ringbuf, errv, 8 + MSL, 0))
+ *                 lock control.skipped += one;
+ *               lock control.error_count += one; return 0;
  *   propagate:  probe: report_state (the site appended), goto report;
  *               function: return 1;
  *               region: S.rcode = IRR_ERROR; return 1;  */
@@ -656,7 +666,7 @@ static void emit_stubs(struct isel *is)
 			m[bn] = 0;
 			ldrodata(is, is->errv, cg__rodata_add(is->cg, m, bn + 1));
 		}
-		st(is, BPF_DW, is->S, err_site_off(is), es->site);
+		st(is, BPF_DW, is->S, err_site_off(is), site_off(is, es->sfx));
 		ja(is, state_tail(is, tails, &ntails, es->target));
 	}
 	for (int i = 0; i < ntails; i++) {
@@ -687,10 +697,18 @@ static void emit_stubs(struct isel *is)
 		movi(is, 3, 8 + is->msl);
 		movi(is, 4, 0);
 		call(is, HELPER_ringbuf_output, 4);
-		jmp_ri(is, BPF_JEQ, 0, 0, cnt);
-		count_control(is, offsetof(struct ir_control, skipped));
-		place(is, cnt);
-		count_control(is, offsetof(struct ir_control, error_count));
+		{
+			/* one register holds the 1 both counters add */
+			int one = vreg(is);
+
+			movi(is, one, 1);
+			jmp_ri(is, BPF_JEQ, 0, 0, cnt);
+			xadd(is, is->G,
+			     offsetof(struct ir_control, skipped), one);
+			place(is, cnt);
+			xadd(is, is->G,
+			     offsetof(struct ir_control, error_count), one);
+		}
 		ret0(is);
 	}
 }
@@ -917,6 +935,7 @@ static int alu_op(enum op op)
 	case OP_MUL: return BPF_MUL;
 	case OP_SHL: return BPF_LSH;
 	case OP_SHR: return BPF_ARSH;
+	case OP_LSHR: return BPF_RSH;	/* counts: 0..63 or masked (ir.h) */
 	case OP_BAND: return BPF_AND;
 	case OP_BOR: return BPF_OR;
 	case OP_BXOR: return BPF_XOR;
@@ -1257,11 +1276,95 @@ static void str_column(struct isel *is, int off, struct ir_val s, int w)
 	call(is, HELPER_probe_read_kernel, 3);
 }
 
+/* A key with a string column on the stack: at most this many bytes,
+ * and all of them in one probe at most STR_KEYS_STACK_MAX */
+#define STR_KEY_STACK_MAX 64
+#define STR_KEYS_STACK_MAX 192
+
+static bool has_str_key(const struct ir_map *m)
+{
+	for (int i = 0; i < m->nkeys; i++)
+		if (m->key_types[i] == IRT_STR)
+			return true;
+	return false;
+}
+
+/* Whether in's key (with a string column) may go on the stack: a small
+ * key of a plain lookup / update / delete (no '*' columns: the slice
+ * callbacks read their key from S) */
+static bool str_key_stackable(const struct ir_insn *in)
+{
+	const struct ir_map *m = in ? in->map : NULL;
+
+	if (!m || !m->nkeys || !has_str_key(m) ||
+	    m->key_size > STR_KEY_STACK_MAX ||
+	    (m->kind != IRM_ARRAY && m->kind != IRM_STATS))
+		return false;
+	switch (in->opc) {
+	case IR_MAP_GET: case IR_MAP_SET: case IR_MAP_ADD:
+	case IR_MAP_EXISTS: case IR_MAP_DELETE: case IR_STAT_ADD:
+		break;
+	default:
+		return false;
+	}
+	for (int i = 0; i < in->nargs; i++)
+		if (in->args[i].kind == IRV_NONE)
+			return false;
+	return true;
+}
+
+/* Whether f's stackable string keys all fit the stack budget */
+static bool str_keys_fit(const struct ir_func *f)
+{
+	int total = 0;
+
+	vec_foreach(bi, &f->blocks) {
+		struct ir_block *b = vec_at(&f->blocks, bi);
+
+		vec_foreach(ii, &b->insns) {
+			struct ir_insn *in = vec_at(&b->insns, ii);
+
+			if (str_key_stackable(in))
+				total += in->map->key_size;
+		}
+	}
+	return total <= STR_KEYS_STACK_MAX;
+}
+
+/* A string key on the stack at fp + off (see build_key); the column
+ * is zeroed first where what writes it does not fill all of it. */
+static void stack_str_column(struct isel *is, int k, int koff, int off,
+			     struct ir_val s, int w)
+{
+	bool comm = s.kind == IRV_REG && is->deferred[s.reg];
+
+	if (!(comm && w == 16))
+		for (int b = 0; b < w; b += 8)
+			st(is, BPF_DW, LIR_FP, off + b, 0);
+	if (comm) {
+		emit_deferred(is, s.reg, k, koff, w);
+		return;
+	}
+	if (s.kind != IRV_REG)
+		return;		/* "" */
+	/* the string fits with its NUL (layout.c): the rest stays 0 */
+	mov(is, 3, str_ptr(is, s));
+	mov(is, 1, k);
+	if (koff)
+		op_ri(is, BPF_ADD, 1, koff);
+	movi(is, 2, w);
+	call(is, HELPER_probe_read_kernel_str, 3);
+}
+
 /* Build the key of map m from args into memory; returns the register
- * pointing at it.  Long-only keys go on the stack; keys with a string
- * column go to a key buffer in S that belongs to this instruction only,
- * so bytes that nobody writes stay zero.  A string column is copied with
- * probe_read_kernel_str and the rest of the column zeroed:
+ * pointing at it.  Long-only keys go on the stack, and so do small keys
+ * with a string column (str_key_stackable: a string column is zeroed,
+ * then written: execname() by get_current_comm, another string by
+ * probe_read_kernel_str, whose NUL the column always has room for).
+ * Other keys with a string column go to a key buffer in S that belongs
+ * to this instruction only, so bytes that nobody writes stay zero.  A
+ * string column there is copied with probe_read_kernel_str and the rest
+ * of the column zeroed:
  *   n = probe_read_kernel_str(col, w, s);  n = clamp(n, 0, w);
  *   probe_read_kernel(col + n, w - n, zeros);  */
 static int build_key(struct isel *is, struct ir_map *m, struct ir_val *args)
@@ -1284,19 +1387,31 @@ static int build_key(struct isel *is, struct ir_map *m, struct ir_val *args)
 	for (int i = 0; i < m->nkeys; i++)
 		if (m->key_types[i] == IRT_STR)
 			strkey = true;
-	if (!strkey) {
+	if (!strkey || (is->str_keys_fit && is->cur && is->cur->map == m &&
+			is->cur->args == args && str_key_stackable(is->cur))) {
 		int off = stack_alloc(is, m->key_size);
 
+		if (strkey) {
+			/* k first: the string columns are written through it */
+			mov(is, k, LIR_FP);
+			op_ri(is, BPF_ADD, k, off);
+		}
 		for (int i = 0; i < m->nkeys; i++) {
-			if (is_imm32(args[i]))
+			if (m->key_types[i] == IRT_STR)
+				stack_str_column(is, k, m->key_off[i],
+						 off + m->key_off[i], args[i],
+						 ir__key_width(m, i));
+			else if (is_imm32(args[i]))
 				st(is, BPF_DW, LIR_FP, off + m->key_off[i],
 				   (int32_t)args[i].imm);
 			else
 				stx(is, BPF_DW, LIR_FP, off + m->key_off[i],
 				    val(is, args[i]));
 		}
-		mov(is, k, LIR_FP);
-		op_ri(is, BPF_ADD, k, off);
+		if (!strkey) {
+			mov(is, k, LIR_FP);
+			op_ri(is, BPF_ADD, k, off);
+		}
 		return k;
 	}
 	base = scratch_alloc(is, m->key_size);
@@ -1708,8 +1823,9 @@ static void sel_map_exists(struct isel *is, struct ir_insn *in)
  * callback shared by every call of the same kind: one step of a small
  * state machine per iteration.  The callback reaches its strings through
  * pointers in a context on the caller's stack, {a, b, c, d, sp}, and
- * keeps its indexes in S at sp (map memory: the verifier sees unknown
- * scalars there, so the callback's states converge at once); every index
+ * keeps its indexes in the state at sp, in S (map memory: the verifier
+ * sees unknown scalars there, so the callback's states converge at
+ * once); every index
  * is checked against MSL - 1 before it is added to a pointer.  A nested
  * scan (a match at each position) is one machine over (i, j), so each
  * step is O(1) and the verifier sees no inner loop.  Semantics are the
@@ -2233,10 +2349,10 @@ static void fault_fmt(struct isel *is, const char *fmt, int v)
 	ja(is, state_target(is, in));
 }
 
-/* d = substr(s, sp, n), straight:
+/* d = substr(s, from, n), straight:
  *   len = probe_read_kernel_str(S + d, MSL, s) - 1;
- *   if (sp > MSL - 1 || sp >= len || n <= 0) d[0] = 0;
- *   else probe_read_kernel_str(S + d, min(n, MSL - 1) + 1, s + sp);  */
+ *   if (from > MSL - 1 || from >= len || n <= 0) d[0] = 0;
+ *   else probe_read_kernel_str(S + d, min(n, MSL - 1) + 1, s + from);  */
 static void sel_substr(struct isel *is, struct ir_insn *in)
 {
 	int doff = is->soff[in->dst], s = str_ptr(is, in->args[0]);
@@ -3315,13 +3431,18 @@ static void funcaddr(struct isel *is, int dst, struct ir_func *fn)
 }
 
 /* After the helper: d = S.rcode; if (d == IRR_ERROR) goto catch /
- * propagate */
+ * propagate  (no test when the region cannot fault) */
 static void loop_end(struct isel *is, struct ir_insn *in)
 {
-	int d = in->dst >= 0 ? is->lreg[in->dst] : vreg(is);
+	struct fninfo *r = fi_of(in->fn);
+	int d;
 
+	if (in->dst < 0 && r && !r->may_fault)
+		return;
+	d = in->dst >= 0 ? is->lreg[in->dst] : vreg(is);
 	ldx(is, BPF_DW, d, is->S, rcode(is));
-	jmp_ri(is, BPF_JEQ, d, IRR_ERROR, state_target(is, in));
+	if (!r || r->may_fault)
+		jmp_ri(is, BPF_JEQ, d, IRR_ERROR, state_target(is, in));
 }
 
 /* d = loop(region):
@@ -3595,10 +3716,9 @@ static bool needs_scratch(struct isel *is)
 			if (in->opc == IR_CALL && c &&
 			    (c->need_S || c->may_fault || c->ret_off >= 0))
 				return true;
-			if (in->map)
-				for (int k = 0; k < in->map->nkeys; k++)
-					if (in->map->key_types[k] == IRT_STR)
-						return true;
+			if (in->map && has_str_key(in->map) &&
+			    !(is->str_keys_fit && str_key_stackable(in)))
+				return true;
 		}
 	}
 	return false;
@@ -3644,29 +3764,55 @@ static void init_locals(struct isel *is, int from)
 	}
 }
 
+/* Whether f itself looks up a map by the u32 index 0 (a scalar
+ * statistic): the prologue then leaves a 0 on the stack for it. */
+static bool uses_zkey(const struct ir_func *f)
+{
+	vec_foreach(bi, &f->blocks) {
+		struct ir_block *b = vec_at(&f->blocks, bi);
+
+		vec_foreach(ii, &b->insns) {
+			struct ir_insn *in = vec_at(&b->insns, ii);
+
+			if (in->map && in->map->nkeys == 0 &&
+			    (in->map->kind == IRM_STATS ||
+			     in->map->kind == IRM_ARRAY))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Probe prologue:
- *   *(u32 *)(fp - 4) = 0;
- *   G = map_lookup_elem(&globals, fp - 4); if (!G) return 0;
+ *   G = &globals.bss[0];   (BPF_PSEUDO_MAP_VALUE: no lookup, no check)
  *   if (G->control.exit_requested) return 0;
- *   S = map_lookup_elem(&scratch, fp - 4); if (!S) return 0;  (if used)
+ *   *(u32 *)(fp - 4) = 0;                        (if S or a scalar
+ *   S = map_lookup_elem(&scratch, fp - 4);        statistic is used)
+ *   if (!S) return 0;
  * Promoted long locals start at 0; strings at "". */
 static void prologue(struct isel *is, bool need_s)
 {
-	int key = vreg(is), t = vreg(is);
-	int off = stack_alloc(is, 8);
+	int t = vreg(is);
+	struct lir *l = put(is, LK_LDMAPVAL);
 
-	st(is, BPF_W, LIR_FP, off + 4, 0);
-	mov(is, key, LIR_FP);
-	op_ri(is, BPF_ADD, key, off + 4);
-	is->zkey_off = off + 4;		/* stays 0: reused as a u32 key */
-	is->G = lookup(is, is->p->globals_map, key);
-	jmp_ri(is, BPF_JEQ, is->G, 0, is->lbl_ret0);
+	is->G = vreg(is);
+	l->dst = is->G;
+	l->map = is->p->globals_map;
+	l->imm = 0;
 	ldx(is, BPF_DW, t, is->G,
 	    offsetof(struct ir_control, exit_requested));
 	jmp_ri(is, BPF_JNE, t, 0, is->lbl_ret0);
-	if (need_s) {
-		is->S = lookup(is, is->p->scratch_map, key);
-		jmp_ri(is, BPF_JEQ, is->S, 0, is->lbl_ret0);
+	if (need_s || uses_zkey(is->f)) {
+		int key = vreg(is), off = stack_alloc(is, 8);
+
+		st(is, BPF_W, LIR_FP, off + 4, 0);
+		is->zkey_off = off + 4;	/* stays 0: reused as a u32 key */
+		if (need_s) {
+			mov(is, key, LIR_FP);
+			op_ri(is, BPF_ADD, key, off + 4);
+			is->S = lookup(is, is->p->scratch_map, key);
+			jmp_ri(is, BPF_JEQ, is->S, 0, is->lbl_ret0);
+		}
 	}
 	init_locals(is, 0);
 }
@@ -3852,6 +3998,7 @@ struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
 
 	prescan(&is);
 	assign_homes(&is);
+	is.str_keys_fit = f->kind == IRF_PROBE && str_keys_fit(f);
 	if (f->kind == IRF_PROBE)
 		prologue(&is, needs_scratch(&is));
 	else if (f->kind == IRF_FUNCTION)
@@ -3935,14 +4082,20 @@ static bool insn_may_fault(const struct ir_insn *in)
 		return false;
 	switch (in->opc) {
 	case IR_BIN:
-		return in->op == OP_DIV || in->op == OP_MOD;
+		/* a constant non-zero divisor cannot fault */
+		return (in->op == OP_DIV || in->op == OP_MOD) &&
+		       (in->b.kind != IRV_IMM || in->b.imm == 0);
 	case IR_MAP_SET:
 		return !in->map->wrap;
 	case IR_MAP_ADD:
 	case IR_STAT_ADD:
+		/* full map; a scalar statistic's entry always exists */
+		return !in->map->wrap && in->map->nkeys > 0;
+	case IR_FOREACH:
+		/* only through its region (no bound of its own) */
+		return !c || c->may_fault;
 	case IR_ERROR:
 	case IR_LOOP:
-	case IR_FOREACH:
 		return true;
 	case IR_STAT_GET:
 		return in->statop != SO_COUNT && in->statop != SO_SUM;

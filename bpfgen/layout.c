@@ -13,6 +13,7 @@
  *   BUFFER_SIZE    ring buffer bytes (default 1 MiB, a power of 2)
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ir.h"
@@ -247,4 +248,109 @@ struct ir_global *layout__global_of(const struct ir_program *p,
 			return g;
 	}
 	return NULL;
+}
+
+/* ---- narrow string key columns (after lowering) ------------------------ */
+
+/* The longest string (NUL included) the string vreg reg of f can hold:
+ * the maximum over its definitions; MAXSTRINGLEN when unknown. */
+static int str_bound(const struct ir_program *p, const struct ir_func *f,
+		     int reg, int depth)
+{
+	int best = 0;
+
+	vec_foreach(bi, &f->blocks) {
+		struct ir_block *b = vec_at(&f->blocks, bi);
+
+		vec_foreach(ii, &b->insns) {
+			struct ir_insn *in = vec_at(&b->insns, ii);
+			int n;
+
+			if (in->dst != reg || in->opc == IR_BR ||
+			    in->opc == IR_JMP || in->opc == IR_RET)
+				continue;
+			if (in->opc == IR_STRCONST && in->imm >= 0 &&
+			    in->imm < p->strtab.n)
+				n = (int)strlen(vec_at(&p->strtab, in->imm)) + 1;
+			else if (in->opc == IR_BUILTIN && in->callee &&
+				 (!strcmp(in->callee, "execname") ||
+				  !strcmp(in->callee, "pexecname")))
+				n = 16;		/* TASK_COMM_LEN */
+			else if (in->opc == IR_MOV && in->a.kind == IRV_REG &&
+				 in->a.reg != reg && depth < 4)
+				n = str_bound(p, f, in->a.reg, depth + 1);
+			else
+				n = p->maxstringlen;
+			if (n > best)
+				best = n;
+		}
+	}
+	if (!best || best > p->maxstringlen)
+		best = p->maxstringlen;
+	return best;
+}
+
+/* Widen the string columns of in's map to what in's keys need. */
+static void widths_of_insn(const struct ir_program *p,
+			   const struct ir_func *f, const struct ir_insn *in,
+			   int *w)
+{
+	struct ir_map *m = in->map;
+
+	for (int i = 0; i < in->nargs && i < m->nkeys; i++) {
+		int n;
+
+		if (m->key_types[i] != IRT_STR ||
+		    in->args[i].kind == IRV_NONE)
+			continue;
+		n = in->args[i].kind == IRV_REG && in->args[i].reg >= 0 &&
+		    in->args[i].reg < f->nregs
+			? str_bound(p, f, in->args[i].reg, 0) : 1;
+		if (n > w[m->id * IR_MAX_KEYS + i])
+			w[m->id * IR_MAX_KEYS + i] = n;
+	}
+}
+
+int layout__key_widths(struct ir_program *p)
+{
+	int nmaps = p->maps.n;
+	int *w = calloc((size_t)nmaps * IR_MAX_KEYS + 1, sizeof(int));
+
+	if (!w)
+		return -ENOMEM;
+	vec_foreach(fi, &p->funcs) {
+		struct ir_func *f = vec_at(&p->funcs, fi);
+
+		vec_foreach(bi, &f->blocks) {
+			struct ir_block *b = vec_at(&f->blocks, bi);
+
+			vec_foreach(ii, &b->insns) {
+				struct ir_insn *in = vec_at(&b->insns, ii);
+
+				if (in->map && in->map->id >= 0 &&
+				    in->map->id < nmaps && in->map->nkeys &&
+				    in->args)
+					widths_of_insn(p, f, in, w);
+			}
+		}
+	}
+	vec_foreach(i, &p->maps) {
+		struct ir_map *m = vec_at(&p->maps, i);
+		int off = 0;
+
+		for (int k = 0; k < m->nkeys; k++) {
+			int cw = 8;
+
+			if (m->key_types[k] == IRT_STR)
+				cw = (w[m->id * IR_MAX_KEYS + k] + 7) & ~7;
+			if (cw < 8)
+				cw = 8;
+			m->key_off[k] = off;
+			off += cw;
+		}
+		if (m->nkeys)
+			m->key_size = off;
+	}
+	free(w);
+	return 0;
 }

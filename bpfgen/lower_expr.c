@@ -286,8 +286,9 @@ static struct ir_val lower_index(struct lower *l, struct expr *e)
 
 /* ---- operators ---------------------------------------------------------- */
 
-static struct ir_val emit_bin(struct lower *l, enum op op, struct ir_val a,
-			      struct ir_val b, const char *near)
+static struct ir_val emit_raw_bin(struct lower *l, enum op op,
+				  struct ir_val a, struct ir_val b,
+				  const char *near)
 {
 	struct ir_insn *in = lower__emit(l, IR_BIN);
 
@@ -298,6 +299,68 @@ static struct ir_val emit_bin(struct lower *l, enum op op, struct ir_val a,
 	if (op == OP_DIV || op == OP_MOD)
 		in->near = near;
 	return ir__reg(in->dst);
+}
+
+static bool is_shift(enum op op)
+{
+	return op == OP_SHL || op == OP_SHR || op == OP_LSHR;
+}
+
+/* a op c for a count c in 0..63 */
+static int64_t shift_value(enum op op, int64_t a, int64_t c)
+{
+	switch (op) {
+	case OP_SHL: return (int64_t)((uint64_t)a << c);
+	case OP_SHR: return a >> c;
+	default: return (int64_t)((uint64_t)a >> c);
+	}
+}
+
+/* a << b, a >> b (arithmetic), a >>> b (logical), with stap's counts:
+ * stap clamps the count to 0..64, and a 64-bit shift by 64 leaves the
+ * value as it is on the machines stap runs on (x86-64 and arm64 take
+ * the count mod 64), so a count outside 0..63 leaves a unchanged.  The
+ * IR shifts take counts mod 64, so a count in a register is guarded,
+ * without a branch:
+ *   s = a op (b & 63);  ok = (b & -64) == 0;  r = a ^ ((a ^ s) & -ok) */
+static struct ir_val emit_shift(struct lower *l, enum op op, struct ir_val a,
+				struct ir_val b)
+{
+	struct ir_val s, t, ok, m;
+	struct ir_insn *in;
+
+	if (b.kind == IRV_IMM) {
+		if (b.imm <= 0 || b.imm > 63)
+			return a;
+		if (a.kind == IRV_IMM)
+			return ir__imm(shift_value(op, a.imm, b.imm));
+		return emit_raw_bin(l, op, a, b, NULL);
+	}
+	t = emit_raw_bin(l, OP_BAND, b, ir__imm(63), NULL);
+	s = emit_raw_bin(l, op, a, t, NULL);
+	t = emit_raw_bin(l, OP_BAND, b, ir__imm(-64), NULL);
+	in = lower__emit(l, IR_CMP);
+	in->op = OP_EQ;
+	in->a = t;
+	in->b = ir__imm(0);
+	in->dst = new_reg(l, IRT_LONG);
+	ok = ir__reg(in->dst);
+	in = lower__emit(l, IR_UN);
+	in->op = OP_NEG;
+	in->a = ok;
+	in->dst = new_reg(l, IRT_LONG);
+	m = ir__reg(in->dst);
+	t = emit_raw_bin(l, OP_BXOR, a, s, NULL);
+	t = emit_raw_bin(l, OP_BAND, t, m, NULL);
+	return emit_raw_bin(l, OP_BXOR, a, t, NULL);
+}
+
+static struct ir_val emit_bin(struct lower *l, enum op op, struct ir_val a,
+			      struct ir_val b, const char *near)
+{
+	if (is_shift(op))
+		return emit_shift(l, op, a, b);
+	return emit_raw_bin(l, op, a, b, near);
 }
 
 static struct ir_val emit_concat(struct lower *l, struct ir_val a,

@@ -38,13 +38,28 @@ struct ival {
 	char *s;		/* string buffer of slen bytes, or NULL */
 };
 
-/* Lives from one probe to the next: p->interp. */
+/* The insertion order of one wrapping map (global a%), oldest first:
+ * n keys of key_size bytes at keys + first * key_size.  It mirrors the
+ * map's key set from its first use in a probe run on (see wrap_sync). */
+struct wrap_order {
+	char *keys;
+	size_t first, n, cap;	/* counted in keys */
+	unsigned long synced;	/* istate.run of the last sync, 0: never */
+	int own_fd;		/* the plain hash map that replaced the
+				 * LRU one (wrap_unlru), or 0 */
+};
+
+/* Lives from one probe to the next: p->interp; interp__release() frees
+ * what it holds. */
 struct istate {
 	regex_t **re;		/* compiled patterns, by strtab index */
 	bool *re_bad;
+	int nre;
 	char *tok_buf;		/* tokenize()'s input */
 	size_t tok_pos;
 	int ncpus;
+	struct wrap_order *wrap;	/* by map id, p->maps.n of them */
+	unsigned long run;	/* interp__probe() calls so far */
 };
 
 struct interp {
@@ -152,7 +167,11 @@ static int ncpus(struct interp *I)
 	return I->st->ncpus;
 }
 
-/* The key bytes of map[keys] into buf (map->key_size bytes). */
+/* The key bytes of map[keys] into buf (map->key_size bytes).  A string
+ * column is ir__key_width() bytes: a string that does not fit with its
+ * NUL (the layout leaves none: bpfgen/layout.c) is written unterminated,
+ * which no stored key is, so it matches nothing rather than truncating
+ * into a false match. */
 static void encode_key(struct interp *I, const struct ir_map *m,
 		       const struct ival *r, const struct ir_val *keys,
 		       void *buf)
@@ -162,7 +181,10 @@ static void encode_key(struct interp *I, const struct ir_map *m,
 		char *at = (char *)buf + m->key_off[i];
 
 		if (m->key_types[i] == IRT_STR) {
-			strncpy(at, S(r, keys[i]), I->slen - 1);
+			size_t w = (size_t)ir__key_width(m, i);
+			size_t n = strnlen(S(r, keys[i]), I->slen - 1);
+
+			memcpy(at, S(r, keys[i]), n < w ? n : w);
 		} else {
 			int64_t v = L(r, keys[i]);
 
@@ -246,30 +268,266 @@ static size_t value_bytes(struct interp *I, const struct ir_map *m)
 	return m->kind == IRM_STATS ? v * (size_t)ncpus(I) : v;
 }
 
-/* Evict one entry of a full wrapping map (global a%). */
-static void evict_one(const struct ir_map *m)
-{
-	char key[IR_MAX_KEYS * 1024 + 8];
-
-	if (m->key_size <= (int)sizeof(key) &&
-	    !bpf_map_get_next_key(m->fd, NULL, key))
-		bpf_map_delete_elem(m->fd, key);
-}
-
 static int map_update(struct interp *I, const struct ir_insn *in,
 		      const struct ir_map *m, const void *key,
 		      const void *val)
 {
 	if (!bpf_map_update_elem(m->fd, key, val, BPF_ANY))
 		return XR_OK;
-	if (errno == E2BIG && m->wrap) {
-		evict_one(m);
-		if (!bpf_map_update_elem(m->fd, key, val, BPF_ANY))
-			return XR_OK;
-	}
 	if (errno == E2BIG || errno == ENOMEM)
 		return fault(I, in, "Array overflow, check MAXMAPENTRIES");
 	return sys_fault(I, in, "map update", -errno);
+}
+
+/* ---- wrapping maps (global a%) -------------------------------------------
+ * A full wrapping map drops its oldest entry to make room for a new key
+ * (stap's rule).  The interpreter keeps the insertion order itself; the
+ * semantics are in bpfgen/ir.h, at struct ir_map.wrap. */
+
+static struct wrap_order *wrap_of(struct interp *I, const struct ir_map *m)
+{
+	struct istate *st = I->st;
+
+	if (!st->wrap)
+		st->wrap = calloc((size_t)I->p->maps.n + 1, sizeof(*st->wrap));
+	if (!st->wrap || m->id < 0 || m->id >= I->p->maps.n)
+		return NULL;
+	return &st->wrap[m->id];
+}
+
+static char *wrap_key(const struct wrap_order *w, const struct ir_map *m,
+		      size_t i)
+{
+	return w->keys + (w->first + i) * (size_t)m->key_size;
+}
+
+/* The index of key in the order, or -1. */
+static long wrap_find(const struct wrap_order *w, const struct ir_map *m,
+		      const void *key)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (!memcmp(wrap_key(w, m, i), key, (size_t)m->key_size))
+			return (long)i;
+	return -1;
+}
+
+/* Append key (the newest). */
+static int wrap_push(struct wrap_order *w, const struct ir_map *m,
+		     const void *key)
+{
+	size_t ks = (size_t)m->key_size;
+
+	if (w->first && w->first + w->n == w->cap) {
+		memmove(w->keys, w->keys + w->first * ks, w->n * ks);
+		w->first = 0;
+	}
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 16;
+		char *k = realloc(w->keys, cap * ks);
+
+		if (!k)
+			return -ENOMEM;
+		w->keys = k;
+		w->cap = cap;
+	}
+	memcpy(wrap_key(w, m, w->n), key, ks);
+	w->n++;
+	return 0;
+}
+
+static void wrap_remove(struct wrap_order *w, const struct ir_map *m,
+			size_t i)
+{
+	size_t ks = (size_t)m->key_size;
+
+	if (i == 0) {
+		w->first++;
+	} else {
+		memmove(wrap_key(w, m, i), wrap_key(w, m, i + 1),
+			(w->n - i - 1) * ks);
+	}
+	if (--w->n == 0)
+		w->first = 0;
+}
+
+/* Keys in key order: column by column, numbers as signed numbers,
+ * strings by their bytes (qsort_r; arg is the struct ir_map). */
+static int key_cmp(const void *a, const void *b, void *arg)
+{
+	const struct ir_map *m = arg;
+
+	for (int i = 0; i < m->nkeys; i++) {
+		const char *x = (const char *)a + m->key_off[i];
+		const char *y = (const char *)b + m->key_off[i];
+		int c;
+
+		if (m->key_types[i] == IRT_STR) {
+			c = strcmp(x, y);
+		} else {
+			int64_t u, v;
+
+			memcpy(&u, x, 8);
+			memcpy(&v, y, 8);
+			c = u < v ? -1 : u > v;
+		}
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
+/* Make the order the map's key set again: keys gone from the map (kernel
+ * probes overwrote or deleted them) leave it; keys the interpreter never
+ * saw (kernel probes added them) join it as the newest, in key order
+ * (the kernel side's own order is not visible from here).  No kernel probe runs while a user-space probe does
+ * (begin probes run before attaching, end and error probes after
+ * detaching), so once per map and probe run is enough. */
+static int wrap_sync(struct interp *I, const struct ir_map *m,
+		     struct wrap_order *w)
+{
+	size_t ks = (size_t)m->key_size, n, i, n_new = 0;
+	char *keys;
+	int err;
+
+	if (w->synced == I->st->run)
+		return 0;
+	err = all_keys(m, &keys, &n);
+	if (err)
+		return err;
+	for (i = w->n; i-- > 0;) {
+		bool live = false;
+
+		for (size_t j = 0; j < n && !live; j++)
+			live = !memcmp(wrap_key(w, m, i), keys + j * ks, ks);
+		if (!live)
+			wrap_remove(w, m, i);
+	}
+	/* the new keys, in key order, go after the known ones */
+	for (size_t j = 0; j < n; j++)
+		if (wrap_find(w, m, keys + j * ks) < 0)
+			memmove(keys + n_new++ * ks, keys + j * ks, ks);
+	qsort_r(keys, n_new, ks, key_cmp, (void *)m);
+	for (size_t j = 0; j < n_new && !err; j++)
+		err = wrap_push(w, m, keys + j * ks);
+	free(keys);
+	if (!err)
+		w->synced = I->st->run;
+	return err;
+}
+
+/* Before map[key] = ...: when key is new and the map is full, delete
+ * the oldest entries until one more fits, and record key as the newest.
+ * An existing key keeps its place. */
+static int wrap_insert(struct interp *I, const struct ir_insn *in,
+		       const struct ir_map *m, const void *key)
+{
+	struct wrap_order *w = wrap_of(I, m);
+	int err;
+
+	if (!w)
+		return sys_fault(I, in, "allocation", -ENOMEM);
+	err = wrap_sync(I, m, w);
+	if (err)
+		return sys_fault(I, in, "map iteration", err);
+	if (wrap_find(w, m, key) >= 0)
+		return XR_OK;
+	while (w->n > 0 && (int64_t)w->n >= m->max_entries) {
+		bpf_map_delete_elem(m->fd, wrap_key(w, m, 0));
+		wrap_remove(w, m, 0);
+	}
+	if (wrap_push(w, m, key))
+		return sys_fault(I, in, "allocation", -ENOMEM);
+	return XR_OK;
+}
+
+/* After delete map[key] (key NULL: any other delete): keep the order. */
+static void wrap_deleted(struct interp *I, const struct ir_map *m,
+			 const void *key)
+{
+	struct wrap_order *w = m->wrap ? wrap_of(I, m) : NULL;
+	long i;
+
+	if (!w)
+		return;
+	if (!key) {
+		w->synced = 0;		/* sync again before the next insert */
+		return;
+	}
+	i = wrap_find(w, m, key);
+	if (i >= 0)
+		wrap_remove(w, m, (size_t)i);
+}
+
+/* The kernel side keeps a wrapping map in an LRU hash map, which makes
+ * room its own way: any update of a full one (even of an existing key)
+ * takes a free node, and when this CPU finds none the kernel evicts
+ * entries of its choosing.  Once the kernel probes are detached (end and
+ * error probes), the map's entries move to a plain hash map of the same
+ * shape, whose fd replaces the LRU one for the rest of the run (display
+ * included), so that the order kept here is the only rule. */
+static int wrap_unlru(struct interp *I, struct wrap_order *w,
+		      struct ir_map *m)
+{
+	const char *kind = I->probe->probe_kind;
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	size_t n = 0, ks = (size_t)m->key_size;
+	char *keys = NULL, *val;
+	int fd, err;
+
+	if (w->own_fd || !kind || (strcmp(kind, "end") && strcmp(kind, "error")))
+		return 0;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(m->fd, &info, &len))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_LRU_HASH &&
+	    info.type != BPF_MAP_TYPE_LRU_PERCPU_HASH)
+		return 0;
+	fd = bpf_map_create(info.type == BPF_MAP_TYPE_LRU_HASH ?
+			    BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_PERCPU_HASH,
+			    info.name, info.key_size, info.value_size,
+			    info.max_entries, NULL);
+	if (fd < 0)
+		return -errno;
+	val = malloc(value_bytes(I, m) + 8);
+	err = val ? all_keys(m, &keys, &n) : -ENOMEM;
+	for (size_t i = 0; !err && i < n; i++)
+		if (!bpf_map_lookup_elem(m->fd, keys + i * ks, val) &&
+		    bpf_map_update_elem(fd, keys + i * ks, val, BPF_NOEXIST))
+			err = -errno;
+	free(keys);
+	free(val);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	m->fd = fd;
+	w->own_fd = fd;
+	w->synced = 0;
+	return 0;
+}
+
+/* map[key] = val, a wrapping map making room first */
+static int map_store(struct interp *I, const struct ir_insn *in,
+		     const struct ir_map *m, const void *key, const void *val)
+{
+	if (m->wrap && m->nkeys) {
+		struct wrap_order *w = wrap_of(I, m);
+		int rc = w ? wrap_unlru(I, w, vec_at(&I->p->maps, m->id)) :
+			 -ENOMEM;
+
+		if (rc)
+			return sys_fault(I, in, "copying a wrapping array", rc);
+		rc = wrap_insert(I, in, m, key);
+
+		if (rc != XR_OK)
+			return rc;
+		rc = map_update(I, in, m, key, val);
+		if (rc != XR_OK)
+			wrap_deleted(I, m, NULL);
+		return rc;
+	}
+	return map_update(I, in, m, key, val);
 }
 
 /* ---- globals ------------------------------------------------------------ */
@@ -356,12 +614,22 @@ static int set_exit(struct interp *I, const struct ir_insn *in)
 
 /* ---- arrays ------------------------------------------------------------- */
 
+/* One zeroed buffer for a key and a value of vbytes: the value starts
+ * 8-byte aligned after the key (per-CPU values are read as structs). */
+static char *kv_alloc(const struct ir_map *m, size_t vbytes, char **val)
+{
+	size_t koff = ((size_t)m->key_size + 7) & ~(size_t)7;
+	char *key = calloc(1, koff + vbytes + 8);
+
+	*val = key ? key + koff : NULL;
+	return key;
+}
+
 static int map_get(struct interp *I, const struct ir_insn *in,
 		   const struct ival *r, struct ival *dst)
 {
 	const struct ir_map *m = in->map;
-	char *key = malloc((size_t)m->key_size + (size_t)m->val_size + 8);
-	char *val = key + m->key_size;
+	char *val, *key = kv_alloc(m, (size_t)m->val_size, &val);
 
 	if (!key)
 		return sys_fault(I, in, "allocation", -ENOMEM);
@@ -384,8 +652,7 @@ static int map_set(struct interp *I, const struct ir_insn *in,
 		   const struct ival *r, bool add)
 {
 	const struct ir_map *m = in->map;
-	char *key = calloc(1, (size_t)m->key_size + (size_t)m->val_size + 8);
-	char *val = key + m->key_size;
+	char *val, *key = kv_alloc(m, (size_t)m->val_size, &val);
 	int rc;
 
 	if (!key)
@@ -401,7 +668,7 @@ static int map_set(struct interp *I, const struct ir_insn *in,
 		v = (int64_t)((uint64_t)v + (uint64_t)old);
 		memcpy(val, &v, 8);
 	}
-	rc = map_update(I, in, m, key, val);
+	rc = map_store(I, in, m, key, val);
 	free(key);
 	return rc;
 }
@@ -440,6 +707,7 @@ static int map_delete(struct interp *I, const struct ir_insn *in,
 			return sys_fault(I, in, "allocation", -ENOMEM);
 		encode_key(I, m, r, in->args, key);
 		bpf_map_delete_elem(m->fd, key);
+		wrap_deleted(I, m, key);
 		free(key);
 		return XR_OK;
 	}
@@ -453,6 +721,7 @@ static int map_delete(struct interp *I, const struct ir_insn *in,
 			bpf_map_delete_elem(m->fd, k);
 	}
 	free(keys);
+	wrap_deleted(I, m, NULL);
 	return XR_OK;
 }
 
@@ -466,11 +735,10 @@ static int map_exists(struct interp *I, const struct ir_insn *in,
 
 	dst->l = 0;
 	if (!has_wild(in->args, in->nargs)) {
-		char *key = malloc((size_t)m->key_size + value_bytes(I, m));
+		char *key = kv_alloc(m, value_bytes(I, m), &val);
 
 		if (!key)
 			return sys_fault(I, in, "allocation", -ENOMEM);
-		val = key + m->key_size;
 		encode_key(I, m, r, in->args, key);
 		dst->l = !bpf_map_lookup_elem(m->fd, key, val);
 		free(key);
@@ -493,9 +761,8 @@ static int stat_add(struct interp *I, const struct ir_insn *in,
 {
 	const struct ir_map *m = in->map;
 	size_t vb = value_bytes(I, m);
-	char *key = calloc(1, (size_t)m->key_size + vb + 8);
-	char *val = key + m->key_size;
-	struct ir_stat *st = (struct ir_stat *)val;	/* CPU 0's */
+	char *val, *key = kv_alloc(m, vb, &val);
+	struct ir_stat st;	/* CPU 0's, at the start of val */
 	int64_t v = L(r, in->a);
 	int rc;
 
@@ -504,16 +771,24 @@ static int stat_add(struct interp *I, const struct ir_insn *in,
 	encode_key(I, m, r, in->args, key);
 	if (bpf_map_lookup_elem(m->fd, key, val))
 		memset(val, 0, vb);
-	if (st->count == 0 || v < st->min)
-		st->min = v;
-	if (st->count == 0 || v > st->max)
-		st->max = v;
-	st->count++;
-	st->sum = (int64_t)((uint64_t)st->sum + (uint64_t)v);
-	st->sumsq = (int64_t)((uint64_t)st->sumsq + (uint64_t)v * (uint64_t)v);
-	if (m->hist != IRH_NONE)
-		((int64_t *)(st + 1))[ir__hist_bucket(m, v)]++;
-	rc = map_update(I, in, m, key, val);
+	memcpy(&st, val, sizeof(st));
+	if (st.count == 0 || v < st.min)
+		st.min = v;
+	if (st.count == 0 || v > st.max)
+		st.max = v;
+	st.count++;
+	st.sum = (int64_t)((uint64_t)st.sum + (uint64_t)v);
+	st.sumsq = (int64_t)((uint64_t)st.sumsq + (uint64_t)v * (uint64_t)v);
+	memcpy(val, &st, sizeof(st));
+	if (m->hist != IRH_NONE) {
+		char *at = val + sizeof(st) + 8 * (size_t)ir__hist_bucket(m, v);
+		int64_t c;
+
+		memcpy(&c, at, 8);
+		c++;
+		memcpy(at, &c, 8);
+	}
+	rc = map_store(I, in, m, key, val);
 	free(key);
 	return rc;
 }
@@ -1230,6 +1505,7 @@ static regex_t *regex_of(struct interp *I, const struct ir_insn *in)
 		st->re_bad = calloc((size_t)I->p->strtab.n + 1, 1);
 		if (!st->re || !st->re_bad)
 			return NULL;
+		st->nre = I->p->strtab.n + 1;
 	}
 	if (!st->re[i] && !st->re_bad[i]) {
 		regex_t *re = calloc(1, sizeof(*re));
@@ -1263,8 +1539,10 @@ static int bin(struct interp *I, const struct ir_insn *in, struct ival *r)
 		else
 			v = in->op == OP_DIV ? a / b : a % b;
 		break;
+	/* the count is in 0..63 (lower_expr.c, shift()); mod 64 anyway */
 	case OP_SHL: v = (int64_t)(x << (y & 63)); break;
 	case OP_SHR: v = a >> (y & 63); break;
+	case OP_LSHR: v = (int64_t)(x >> (y & 63)); break;
 	case OP_BAND: v = (int64_t)(x & y); break;
 	case OP_BOR: v = (int64_t)(x | y); break;
 	case OP_BXOR: v = (int64_t)(x ^ y); break;
@@ -1514,6 +1792,30 @@ static struct istate *istate_of(struct ir_program *p)
 	return st;
 }
 
+void interp__release(struct ir_program *p)
+{
+	struct istate *st = p->interp;
+
+	if (!st)
+		return;
+	for (int i = 0; st->re && i < st->nre; i++)
+		if (st->re[i]) {
+			regfree(st->re[i]);
+			free(st->re[i]);
+		}
+	free(st->re);
+	free(st->re_bad);
+	free(st->tok_buf);
+	for (int i = 0; st->wrap && i < p->maps.n; i++) {
+		free(st->wrap[i].keys);
+		if (st->wrap[i].own_fd > 0)
+			close(st->wrap[i].own_fd);
+	}
+	free(st->wrap);
+	memset(st, 0, sizeof(*st));
+	p->interp = NULL;
+}
+
 int interp__probe(struct ir_program *p, struct ir_func *f, FILE *out,
 		  struct interp_error *err)
 {
@@ -1526,6 +1828,7 @@ int interp__probe(struct ir_program *p, struct ir_func *f, FILE *out,
 	int rc;
 
 	memset(err, 0, sizeof(*err));
+	I.st->run++;
 	I.maxnesting = (int)session__define_num(p->s, "MAXNESTING", 32, 1,
 						 10000);
 	if (f->probe_kind && !strcmp(f->probe_kind, "begin") &&

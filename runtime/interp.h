@@ -76,6 +76,11 @@ bool interp__exit_requested(struct ir_program *p);
 int interp__print_hist(struct ir_program *p, struct ir_map *map,
 		       const void *key, FILE *out);
 
+/* Free what the interpreter keeps between probes (compiled regexes,
+ * tokenize()'s string, the order of wrapping arrays); call once the last
+ * user-space probe has run.  A later interp__probe() starts afresh. */
+void interp__release(struct ir_program *p);
+
 /* "ERROR: msg near X at file:line:col\n" (stap's wording) to f. */
 void interp_error__print(const struct interp_error *err, FILE *f);
 

@@ -266,6 +266,28 @@ static int check_map(struct session *s, const struct ir_map *m,
 	return -EINVAL;
 }
 
+/* The globals of an object from bpfgen/elf.c are its .bss section, an
+ * internal map libbpf names "<object>.bss" (older objects: .data). */
+static int internal_globals_fd(struct bpf_object *obj, const struct ir_map *m)
+{
+	struct bpf_map *bm;
+
+	bpf_object__for_each_map(bm, obj) {
+		const char *n = bpf_map__name(bm);
+		size_t len = n ? strlen(n) : 0;
+
+		if (!bpf_map__is_internal(bm))
+			continue;
+		if ((len >= 4 && !strcmp(n + len - 4, ".bss")) ||
+		    (len >= 5 && !strcmp(n + len - 5, ".data"))) {
+			if (bpf_map__value_size(bm) != (unsigned)m->val_size)
+				return -EINVAL;
+			return bpf_map__fd(bm);
+		}
+	}
+	return -ENOENT;
+}
+
 static int bind_maps(struct session *s, struct ir_program *ir,
 		     struct loaded *l)
 {
@@ -275,6 +297,19 @@ static int bind_maps(struct session *s, struct ir_program *ir,
 
 		if (l->obj && m->name)
 			fd = bpf_object__find_map_fd_by_name(l->obj, m->name);
+		if (fd < 0 && l->obj && m->kind == IRM_GLOBALS) {
+			fd = internal_globals_fd(l->obj, m);
+			if (fd == -EINVAL) {
+				diag__plain(s, "the object's globals (.bss) "
+					    "are not %d bytes: the object is "
+					    "damaged or mixed up", m->val_size);
+				return fd;
+			}
+			if (fd >= 0) {
+				m->fd = fd;
+				continue;
+			}
+		}
 		if (fd >= 0) {
 			err = check_map(s, m, l->obj);
 			if (err)

@@ -513,6 +513,7 @@ int pass5__run(struct session *s)
 	if (open_output(s))
 		return 1;
 	err = run_script(&r);
+	interp__release(r.ir);
 	reap_child(&r, true);
 	output__free(&r.out);
 	links__destroy(&r.links);

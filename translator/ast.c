@@ -53,6 +53,7 @@ const char *op__spelling(enum op op)
 	case OP_STATACC: return "<<<";
 	case OP_INC: return "++";
 	case OP_DEC: return "--";
+	case OP_LSHR: return ">>>";
 	}
 	return "?";
 }

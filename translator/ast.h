@@ -62,6 +62,8 @@ enum op {
 	OP_ASSIGN, OP_STATACC,
 	/* increment/decrement (EX_INCDEC) */
 	OP_INC, OP_DEC,
+	/* a >>> b, the logical right shift (binary; no '>>>=') */
+	OP_LSHR,
 };
 
 const char *op__spelling(enum op op);	/* "+", "<<", "&&", "<<<", ... */

@@ -80,6 +80,8 @@ static struct expr *regex(struct parser *p, enum op op, struct expr *a,
 			  struct expr *b, const struct token *t);
 static struct expr *lshr(struct parser *p, struct expr *a, struct expr *b,
 			 const struct token *t);
+static struct expr *lshr_assign(struct parser *p, struct expr *a,
+				struct expr *b, const struct token *t);
 static struct expr *assign(struct parser *p, enum op op, struct expr *a,
 			   struct expr *b, const struct token *t);
 static struct expr *unary(struct parser *p, enum op op, struct expr *a,
@@ -227,13 +229,14 @@ static struct stpfile *parse_tokens(struct session *s,
 %token <tok> INC "'++'"
 %token <tok> DEC "'--'"
 %token <tok> LSHR "'>>>'"
+%token <tok> LSHR_ASSIGN "'>>>='"
 
 %precedence LOWEST
 %precedence ';' ELSE '(' '['
 %right '=' ADD_ASSIGN SUB_ASSIGN MUL_ASSIGN
 	DIV_ASSIGN MOD_ASSIGN SHL_ASSIGN
 	SHR_ASSIGN AND_ASSIGN OR_ASSIGN
-	XOR_ASSIGN CONCAT_ASSIGN STATACC
+	XOR_ASSIGN CONCAT_ASSIGN STATACC LSHR_ASSIGN
 %right '?' ':'
 %left OROR
 %left ANDAND
@@ -574,6 +577,7 @@ expr:
 	| expr XOR_ASSIGN expr	{ $$ = assign(p, OP_BXOR, $1, $3, $2); }
 	| expr CONCAT_ASSIGN expr { $$ = assign(p, OP_CONCAT, $1, $3, $2); }
 	| expr STATACC expr	{ $$ = assign(p, OP_STATACC, $1, $3, $2); }
+	| expr LSHR_ASSIGN expr	{ $$ = lshr_assign(p, $1, $3, $2); }
 	| expr '?' expr ':' expr
 		{ $$ = expr__new(S, EX_TERNARY, &$2->loc);
 		  $$->a = $1; $$->b = $3; $$->c = $5; }
@@ -885,15 +889,22 @@ static int type_of(struct parser *p, const struct token *t)
 
 /* expr: expr '>>>' expr
  * stap's logical (unsigned) right shift, at the precedence of '<<' and
- * '>>': (int64_t)((uint64_t)a >> (b & 63)).  The AST has no operator
- * for it yet, so it is refused here, where stap would accept it. */
+ * '>>', left-associative.  There is no '>>>=' (see the lexer). */
 static struct expr *lshr(struct parser *p, struct expr *a, struct expr *b,
 			 const struct token *t)
 {
-	diag__error(S, &t->loc, "parse error", "the logical right shift "
-		    "'>>>' is not supported yet (for a >= 0, a >> n is the "
-		    "same)");
-	return bin(p, EX_BINARY, OP_SHR, a, b, t);
+	return bin(p, EX_BINARY, OP_LSHR, a, b, t);
+}
+
+/* expr: expr '>>>=' expr
+ * Not an operator of stap's (its compound assignments stop at '>>='):
+ * refused here with the spelling that works. */
+static struct expr *lshr_assign(struct parser *p, struct expr *a,
+				struct expr *b, const struct token *t)
+{
+	diag__error(S, &t->loc, "parse error", "there is no '>>>=' "
+		    "operator (write 'x = x >>> n')");
+	return assign(p, OP_LSHR, a, b, t);
 }
 
 static bool is_lvalue(const struct expr *e)
@@ -1273,7 +1284,7 @@ static bool is_operator_sym(yysymbol_kind_t sym)
 		return true;
 	case YYSYMBOL_EQ: case YYSYMBOL_NE: case YYSYMBOL_LE:
 	case YYSYMBOL_GE: case YYSYMBOL_SHL: case YYSYMBOL_SHR:
-	case YYSYMBOL_LSHR:
+	case YYSYMBOL_LSHR: case YYSYMBOL_LSHR_ASSIGN:
 	case YYSYMBOL_ANDAND: case YYSYMBOL_OROR: case YYSYMBOL_MATCH:
 	case YYSYMBOL_NMATCH: case YYSYMBOL_STATACC:
 	case YYSYMBOL_ADD_ASSIGN: case YYSYMBOL_SUB_ASSIGN:
