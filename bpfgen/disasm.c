@@ -145,7 +145,11 @@ int disasm__insn(FILE *f, const struct bpf_insn *x, int n_left,
 			x->dst_reg, x->off, x->imm);
 		return 1;
 	case BPF_STX:
-		if (BPF_MODE(x->code) == BPF_ATOMIC)
+		if (BPF_MODE(x->code) == BPF_ATOMIC && x->imm == BPF_CMPXCHG)
+			fprintf(f, "r0 = cmpxchg(*(%s *)(r%d %+d), r0, r%d)",
+				size_name(x->code), x->dst_reg, x->off,
+				x->src_reg);
+		else if (BPF_MODE(x->code) == BPF_ATOMIC)
 			fprintf(f, "lock *(%s *)(r%d %+d) %s r%d",
 				size_name(x->code), x->dst_reg, x->off,
 				(x->imm & ~BPF_FETCH) == BPF_ADD ? "+=" :

@@ -142,6 +142,14 @@ struct ir_control {		/* first bytes of the IRM_GLOBALS value */
 	int64_t target_pid;	/* target(): the -c child or -x PID, 0 */
 	int64_t nr_cpus;	/* possible CPUs (libbpf_num_possible_cpus),
 				 * the per-CPU maps' value count */
+	/* added by the BPF back end owner: */
+	int64_t err_site;	/* first uncaught kernel error with a fixed
+				 * message: 1 + the .rodata offset of its
+				 * {struct rec_hdr, message[MAXSTRINGLEN]}
+				 * record (set once, by cmpxchg; the fault
+				 * also sets exit_requested); 0: none.
+				 * runtime/run.c prints it as if that
+				 * record had come through the ring buffer */
 };
 
 struct ir_stat {		/* head of an IRM_STATS value */

@@ -78,6 +78,9 @@ struct isel {
 					 * context, or 0 */
 	bool str_keys_fit;		/* str_key_stackable keys go on the
 					 * stack (str_keys_fit()) */
+	bool *errconst;			/* string vreg: a literal whose one
+					 * use is an uncaught error() of the
+					 * probe: never built (a fault stub) */
 };
 
 /* ---- emitting LIR ------------------------------------------------------ */
@@ -197,6 +200,19 @@ static void xadd(struct isel *is, int dst, int off, int src)
 	l->src = src;
 	l->off = (int16_t)off;
 	l->imm = BPF_ADD;
+}
+
+/* r0 = cmpxchg((u64 *)(dst + off), r0, src): src is stored when the
+ * u64 equals r0; r0 gets the old value */
+static void cmpxchg(struct isel *is, int dst, int off, int src)
+{
+	struct lir *l = put(is, LK_OP);
+
+	l->code = BPF_STX | BPF_DW | BPF_ATOMIC;
+	l->dst = dst;
+	l->src = src;
+	l->off = (int16_t)off;
+	l->imm = BPF_CMPXCHG;
 }
 
 static void jmp_rr(struct isel *is, int op, int a, int b, int target)
@@ -609,14 +625,21 @@ static void report_state(struct isel *is, int report)
 	ja(is, report);
 }
 
-/* The fault stubs, after the body.  Each loads a constant from .rodata
- * into errv and jumps to a shared tail:
- *   probe, uncaught:  errv = &rodata{hdr, "msg near .. at .."};
- *                     goto report;
+/* The fault stubs, after the body.  Each goes to a shared tail:
+ *   probe, uncaught:  site = 1 + rodata offset of {hdr, "msg near .."};
+ *                     goto fault;
  *   otherwise:        errv = &rodata"msg"; S.err.site = site;
  *                     goto tail(target);
  *   tail(target):     S.err.msg = strcpy(errv), S.err.len = r0;
  *                     goto catch / propagate;
+ *   fault:      control.exit_requested = 1;
+ *               r0 = 0; cmpxchg(&control.err_site, r0, site); return 0;
+ *               (the first error ends the run: no probe starts after
+ *               it; the runtime polls err_site and prints the record)
+ *   probe, uncaught, when the probe has a report tail anyway (a
+ *   message built at run time) and at most 4 such stubs (cheaper):
+ *                     errv = &rodata{hdr, "msg near .. at .."};
+ *                     goto report;
  *   report:     one = 1;
  *               if (ringbuf_output(&ringbuf, errv, 8 + MSL, 0))
  *                 lock control.skipped += one;
@@ -627,11 +650,16 @@ static void report_state(struct isel *is, int report)
 static void emit_stubs(struct isel *is)
 {
 	bool is_main = is->f->kind == IRF_PROBE;
-	int report = label(is), cnt = label(is);
-	bool need_report = false;
+	int report = label(is), cnt = label(is), fault = label(is);
+	int site = vreg(is), nfault = 0, nuncaught = 0;
+	bool need_report = false, via_report;
 	struct arena *A = &is->cg->s->arena;
 	int *tails = arena__alloc(A, sizeof(int) * 2 * (is->nstubs + 1));
 	int ntails = 0;
+
+	for (int i = 0; i < is->nstubs; i++)
+		nuncaught += is_main && is->stubs[i].target < 0;
+	via_report = is_main && is->lbl_prop >= 0 && nuncaught <= 4;
 
 	is->errv = vreg(is);
 	is->loc = is->f->loc;
@@ -649,10 +677,18 @@ static void emit_stubs(struct isel *is)
 			memset(rec, 0, 8 + is->msl);
 			memcpy(rec, &h, sizeof(h));
 			memcpy(rec + 8, es->msg, n);
-			ldrodata(is, is->errv,
-				 cg__rodata_add(is->cg, rec, 8 + is->msl));
-			ja(is, report);
-			need_report = true;
+			if (via_report) {
+				ldrodata(is, is->errv,
+					 cg__rodata_add(is->cg, rec,
+							8 + is->msl));
+				ja(is, report);
+				need_report = true;
+				continue;
+			}
+			movi(is, site,
+			     1 + cg__rodata_add(is->cg, rec, 8 + is->msl));
+			ja(is, fault);
+			nfault++;
 			continue;
 		}
 		{
@@ -689,6 +725,14 @@ static void emit_stubs(struct isel *is)
 			st(is, BPF_DW, is->S, rcode(is), IRR_ERROR);
 			ret_imm(is, 1);
 		}
+	}
+	if (nfault) {
+		place(is, fault);
+		st(is, BPF_DW, is->G,
+		   offsetof(struct ir_control, exit_requested), 1);
+		movi(is, 0, 0);
+		cmpxchg(is, is->G, offsetof(struct ir_control, err_site), site);
+		ret0(is);
 	}
 	if (need_report) {
 		place(is, report);
@@ -2649,7 +2693,9 @@ static int hist_bucket(struct isel *is, struct ir_map *m, int x)
 			jmp_rr(is, BPF_JSLT, x, t, done);
 		}
 		mov(is, u, x);
-		if (fits32(-m->hist_lo))
+		if (!m->hist_lo)
+			;
+		else if (fits32(-m->hist_lo))
 			op_ri(is, BPF_SUB, u, m->hist_lo);
 		else {
 			movi(is, t, m->hist_lo);
@@ -2667,15 +2713,9 @@ static int hist_bucket(struct isel *is, struct ir_map *m, int x)
 		op_ri(is, BPF_ADD, b, 1);
 	}
 	place(is, done);
-	/* keep the verifier sure of the range (log: b is a known constant
-	 * on every path, in [0, 127]) */
-	if (m->hist != IRH_LOG) {
-		int ok = label(is);
-
-		jmp_ri(is, BPF_JLT, b, m->nbuckets, ok);
-		movi(is, b, 0);
-		place(is, ok);
-	}
+	/* the verifier knows the range on every path: log: b is a known
+	 * constant in [0, 127]; linear: 0, nbuckets - 1, or u + 1 after
+	 * u < nbuckets - 2 (unsigned) */
 	return b;
 }
 
@@ -2712,9 +2752,9 @@ static bool stat_wants_minmax(struct isel *is, struct ir_map *m)
 
 /* m[keys] <<< x on this CPU's value:
  *   v = lookup_or_insert(&m, key);
- *   @min/@max read:  if (v->count == 0) v->min = v->max = x;
- *                    else { if (x < v->min) v->min = x;
- *                           if (x > v->max) v->max = x; }
+ *   @min/@max read:  c = v->count;
+ *                    if (c == 0 || x < v->min) v->min = x;
+ *                    if (c == 0 || x > v->max) v->max = x;
  *   v->count++; v->sum += x; v->sumsq += x * x  (@variance read);
  *   v->bucket[bucket(x)]++  (histograms)
  * The adds are BPF_ATOMIC adds: one instruction each.  */
@@ -2733,20 +2773,20 @@ static void sel_stat_add(struct isel *is, struct ir_insn *in)
 	}
 	if (stat_wants_minmax(is, m)) {
 		int c = vreg(is), t = vreg(is);
-		int minmax = label(is), nomin = label(is), cnt = label(is);
+		int setmin = label(is), nomin = label(is);
+		int setmax = label(is), cnt = label(is);
 
 		ldx(is, BPF_DW, c, v, offsetof(struct ir_stat, count));
-		jmp_ri(is, BPF_JNE, c, 0, minmax);
-		stx(is, BPF_DW, v, offsetof(struct ir_stat, min), x);
-		stx(is, BPF_DW, v, offsetof(struct ir_stat, max), x);
-		ja(is, cnt);
-		place(is, minmax);
+		jmp_ri(is, BPF_JEQ, c, 0, setmin);
 		ldx(is, BPF_DW, t, v, offsetof(struct ir_stat, min));
 		jmp_rr(is, BPF_JSGE, x, t, nomin);
+		place(is, setmin);
 		stx(is, BPF_DW, v, offsetof(struct ir_stat, min), x);
 		place(is, nomin);
+		jmp_ri(is, BPF_JEQ, c, 0, setmax);
 		ldx(is, BPF_DW, t, v, offsetof(struct ir_stat, max));
 		jmp_rr(is, BPF_JSLE, x, t, cnt);
+		place(is, setmax);
 		stx(is, BPF_DW, v, offsetof(struct ir_stat, max), x);
 		place(is, cnt);
 	}
@@ -3253,6 +3293,10 @@ static void sel_error(struct isel *is, struct ir_insn *in)
 		ja(is, is->blabel[in->on_error]);
 		return;
 	}
+	if (in->a.kind == IRV_REG && is->errconst[in->a.reg]) {
+		ja(is, fault_label(is, strtab(is, is->def[in->a.reg]->imm)));
+		return;
+	}
 	copy_to_state(is, str_ptr(is, in->a), site_of(is, REC_ERROR));
 	ja(is, state_target(is, in));
 }
@@ -3557,7 +3601,8 @@ static void sel_insn(struct isel *is, struct ir_insn *in)
 		movi(is, is->lreg[in->dst], in->imm);
 		break;
 	case IR_STRCONST:
-		strconst(is, is->soff[in->dst], strtab(is, in->imm));
+		if (!is->errconst[in->dst])
+			strconst(is, is->soff[in->dst], strtab(is, in->imm));
 		break;
 	case IR_BIN: sel_bin(is, in); break;
 	case IR_UN: sel_un(is, in); break;
@@ -3686,6 +3731,25 @@ static void prescan(struct isel *is)
 				  ndefs[r] == 1 && is->nuses[r] == 1 &&
 				  is->nsinks[r] == 1 &&
 				  is_execname(is->def[r]);
+	/* error("literal") uncaught in a probe: a fault site whose message
+	 * is known now */
+	if (f->kind != IRF_PROBE)
+		return;
+	vec_foreach(bi, &f->blocks) {
+		struct ir_block *b = vec_at(&f->blocks, bi);
+
+		vec_foreach(ii, &b->insns) {
+			struct ir_insn *in = vec_at(&b->insns, ii);
+			int r = in->a.reg;
+
+			if (in->opc != IR_ERROR || in->on_error >= 0 ||
+			    in->a.kind != IRV_REG || r < 0 || r >= f->nregs)
+				continue;
+			if (ndefs[r] == 1 && is->nuses[r] == 1 && is->def[r] &&
+			    is->def[r]->opc == IR_STRCONST)
+				is->errconst[r] = true;
+		}
+	}
 }
 
 static bool needs_scratch(struct isel *is)
@@ -3695,7 +3759,8 @@ static bool needs_scratch(struct isel *is)
 	if (f->kind != IRF_PROBE)
 		return is->fi->need_S;
 	for (int r = 0; r < f->nregs; r++)
-		if (f->reg_types[r] == IRT_STR && !is->deferred[r])
+		if (f->reg_types[r] == IRT_STR && !is->deferred[r] &&
+		    !is->errconst[r])
 			return true;
 	vec_foreach(i, &f->slots) {
 		struct ir_slot *sl = vec_at(&f->slots, i);
@@ -3991,6 +4056,7 @@ struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
 	is.nsinks = arena__alloc(A, sizeof(int) * (f->nregs + 1));
 	is.def = arena__alloc(A, sizeof(*is.def) * (f->nregs + 1));
 	is.deferred = arena__alloc(A, sizeof(bool) * (f->nregs + 1));
+	is.errconst = arena__alloc(A, sizeof(bool) * (f->nregs + 1));
 	is.blabel = arena__alloc(A, sizeof(int) * (f->blocks.n + 1));
 	for (int i = 0; i < f->blocks.n; i++)
 		is.blabel[i] = label(&is);

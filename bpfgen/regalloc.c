@@ -84,6 +84,9 @@ int lir__uses(const struct lir *l, int *out)
 		case BPF_STX:
 			out[n++] = l->dst;
 			out[n++] = l->src;
+			if (BPF_MODE(l->code) == BPF_ATOMIC &&
+			    l->imm == BPF_CMPXCHG)
+				out[n++] = 0;	/* the expected value */
 			break;
 		}
 		break;
