@@ -341,11 +341,8 @@ int codegen__program(struct session *s, struct ir_program *p,
 	cg->s = s;
 	cg->p = p;
 	o->ir = p;
-	/* string key columns as narrow as the program's keys allow (the
-	 * interpreter and a saved object's .bstap use the same layout) */
-	rc = layout__key_widths(p);
-	if (rc)
-		return rc;
+	/* string key columns were narrowed by pass 3
+	 * (layout__key_widths, translate.c) */
 	/* the zero area: as large as the largest value inserted from it */
 	cg->zeros_off = 0;
 	cg->zeros_size = msl;

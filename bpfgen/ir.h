@@ -482,8 +482,9 @@ struct ir_global *layout__global_of(const struct ir_program *p,
  * its NUL inside the column; a longer string (there is none by
  * construction) is encoded unterminated, and so matches nothing.
  * layout__key_widths() recomputes key_off / key_size of every map from
- * the lowered IR (codegen__program calls it first); the widths then
- * live in key_off, and ir__key_width() reads them back. */
+ * the lowered IR (pass3__translate calls it right after lowering, so
+ * -p3 shows the final layout); the widths then live in key_off, and
+ * ir__key_width() reads them back. */
 int layout__key_widths(struct ir_program *p);
 static inline int ir__key_width(const struct ir_map *m, int i)
 {

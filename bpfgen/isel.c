@@ -1483,27 +1483,47 @@ static int build_key(struct isel *is, struct ir_map *m, struct ir_val *args)
 	return k;
 }
 
-/* v = bpf_map_lookup_elem(&m, key) */
-static int lookup(struct isel *is, struct ir_map *m, int key)
+/* v = bpf_map_lookup_elem(mp, key), mp: a register holding &m, or
+ * LIR_NONE to load &m into r1 here */
+static int lookup_mp(struct isel *is, struct ir_map *m, int mp, int key)
 {
 	int v = vreg(is);
 
-	ldmap(is, 1, m);
+	if (mp == LIR_NONE)
+		ldmap(is, 1, m);
+	else
+		mov(is, 1, mp);
 	mov(is, 2, key);
 	call(is, HELPER_map_lookup_elem, 2);
 	mov(is, v, 0);
 	return v;
 }
 
-/* r0 = bpf_map_update_elem(&m, key, value, flags) */
-static void update(struct isel *is, struct ir_map *m, int key, int value,
-		   int flags)
+/* v = bpf_map_lookup_elem(&m, key) */
+static int lookup(struct isel *is, struct ir_map *m, int key)
 {
-	ldmap(is, 1, m);
+	return lookup_mp(is, m, LIR_NONE, key);
+}
+
+/* r0 = bpf_map_update_elem(mp or &m, key, value, flags) */
+static void update_mp(struct isel *is, struct ir_map *m, int mp, int key,
+		      int value, int flags)
+{
+	if (mp == LIR_NONE)
+		ldmap(is, 1, m);
+	else
+		mov(is, 1, mp);
 	mov(is, 2, key);
 	mov(is, 3, value);
 	movi(is, 4, flags);
 	call(is, HELPER_map_update_elem, 4);
+}
+
+/* r0 = bpf_map_update_elem(&m, key, value, flags) */
+static void update(struct isel *is, struct ir_map *m, int key, int value,
+		   int flags)
+{
+	update_mp(is, m, LIR_NONE, key, value, flags);
 }
 
 /* stap: "check size limit (N)" for global a[N], else MAXMAPENTRIES */
@@ -1589,22 +1609,32 @@ static void zeros_ptr(struct isel *is, int dst, int size)
  *   if (!v) { update(&m, key, zeros, BPF_NOEXIST); v = lookup(&m, key);
  *             if (!v) fault("Array overflow") / goto done (wrap) }
  * (a lost race with another CPU's insert is harmless: NOEXIST fails,
- * the second lookup finds the other CPU's entry). */
+ * the second lookup finds the other CPU's entry).
+ * Inserting the final value instead (from the stack, NOEXIST, a second
+ * lookup only on -EEXIST) is not shorter: the value must be stored and
+ * pointed to, and the -EEXIST retry still needs the second lookup; for
+ * a 40-byte statistic it is 2 instructions longer still. */
 static int lookup_or_insert(struct isel *is, struct ir_map *m, int key,
 			    int done)
 {
-	int v = vreg(is), z = vreg(is), have = label(is);
+	int v = vreg(is), z = vreg(is), have = label(is), mp;
 
-	mov(is, v, lookup(is, m, key));
 	if (m->nkeys == 0) {
 		/* an array: the entry always exists */
+		mov(is, v, lookup(is, m, key));
 		jmp_ri(is, BPF_JEQ, v, 0, done);
 		return v;
 	}
+	/* &m once in a register that survives the calls (2 + 3 slots
+	 * instead of 3 * 2; regalloc reloads it with ld_imm64 rather than
+	 * spill it) */
+	mp = vreg(is);
+	ldmap(is, mp, m);
+	mov(is, v, lookup_mp(is, m, mp, key));
 	jmp_ri(is, BPF_JNE, v, 0, have);
 	zeros_ptr(is, z, m->val_size > 8 ? m->val_size : 8);
-	update(is, m, key, z, BPF_NOEXIST);
-	mov(is, v, lookup(is, m, key));
+	update_mp(is, m, mp, key, z, BPF_NOEXIST);
+	mov(is, v, lookup_mp(is, m, mp, key));
 	jmp_ri(is, BPF_JEQ, v, 0,
 	       m->wrap ? done : fault_label(is, full_msg(is, m)));
 	place(is, have);
@@ -1615,11 +1645,11 @@ static int lookup_or_insert(struct isel *is, struct ir_map *m, int key,
 static void sel_map_add(struct isel *is, struct ir_insn *in)
 {
 	struct ir_map *m = in->map;
-	int key = build_key(is, m, in->args);
-	int a = val(is, in->a), done = label(is);
+	int key = build_key(is, m, in->args), done = label(is);
 	int v = lookup_or_insert(is, m, key, done);
 
-	xadd(is, v, 0, a);
+	/* a constant is set only now: no register held across the calls */
+	xadd(is, v, 0, val(is, in->a));
 	place(is, done);
 }
 
@@ -2757,38 +2787,63 @@ static bool stat_wants_minmax(struct isel *is, struct ir_map *m)
  *                    if (c == 0 || x > v->max) v->max = x;
  *   v->count++; v->sum += x; v->sumsq += x * x  (@variance read);
  *   v->bucket[bucket(x)]++  (histograms)
- * The adds are BPF_ATOMIC adds: one instruction each.  */
+ * The adds are BPF_ATOMIC adds: one instruction each.  The value is
+ * this CPU's, so plain load/add/store would do as long as no program
+ * touching the map can interrupt another on the same CPU (perf_event
+ * programs run from the overflow handler under bpf_prog_active, which
+ * also keeps kprobe/tracepoint programs off that CPU meanwhile, and a
+ * cpu-clock event cannot interrupt itself), but they take three
+ * instructions for one, and a raw tracepoint or fentry program (no
+ * bpf_prog_active) could be interrupted by a perf_event one: atomics
+ * stay.  */
 static void sel_stat_add(struct isel *is, struct ir_insn *in)
 {
 	struct ir_map *m = in->map;
-	int key = build_key(is, m, in->args);
-	int x = val(is, in->a), one, done = label(is);
+	int key = build_key(is, m, in->args), x, one, done = label(is);
 	int v = lookup_or_insert(is, m, key, done);
+	/* a constant x is compared and stored as an immediate, and set in
+	 * a register only after the calls */
+	bool kx = is_imm32(in->a);
+	int32_t ix = kx ? (int32_t)in->a.imm : 0;
 
-	if (in->a.kind == IRV_IMM && in->a.imm == 1) {
-		one = x;
-	} else {
-		one = vreg(is);
-		movi(is, one, 1);
-	}
 	if (stat_wants_minmax(is, m)) {
 		int c = vreg(is), t = vreg(is);
 		int setmin = label(is), nomin = label(is);
 		int setmax = label(is), cnt = label(is);
 
+		x = kx ? LIR_NONE : val(is, in->a);
 		ldx(is, BPF_DW, c, v, offsetof(struct ir_stat, count));
 		jmp_ri(is, BPF_JEQ, c, 0, setmin);
 		ldx(is, BPF_DW, t, v, offsetof(struct ir_stat, min));
-		jmp_rr(is, BPF_JSGE, x, t, nomin);
+		if (kx)
+			jmp_ri(is, BPF_JSLE, t, ix, nomin);
+		else
+			jmp_rr(is, BPF_JSGE, x, t, nomin);
 		place(is, setmin);
-		stx(is, BPF_DW, v, offsetof(struct ir_stat, min), x);
+		if (kx)
+			st(is, BPF_DW, v, offsetof(struct ir_stat, min), ix);
+		else
+			stx(is, BPF_DW, v, offsetof(struct ir_stat, min), x);
 		place(is, nomin);
 		jmp_ri(is, BPF_JEQ, c, 0, setmax);
 		ldx(is, BPF_DW, t, v, offsetof(struct ir_stat, max));
-		jmp_rr(is, BPF_JSLE, x, t, cnt);
+		if (kx)
+			jmp_ri(is, BPF_JSGE, t, ix, cnt);
+		else
+			jmp_rr(is, BPF_JSLE, x, t, cnt);
 		place(is, setmax);
-		stx(is, BPF_DW, v, offsetof(struct ir_stat, max), x);
+		if (kx)
+			st(is, BPF_DW, v, offsetof(struct ir_stat, max), ix);
+		else
+			stx(is, BPF_DW, v, offsetof(struct ir_stat, max), x);
 		place(is, cnt);
+	}
+	x = val(is, in->a);
+	if (in->a.kind == IRV_IMM && in->a.imm == 1) {
+		one = x;
+	} else {
+		one = vreg(is);
+		movi(is, one, 1);
 	}
 	xadd(is, v, offsetof(struct ir_stat, count), one);
 	xadd(is, v, offsetof(struct ir_stat, sum), x);

@@ -7,13 +7,17 @@
  *      there are registers (r0-r9), or more than four values live across
  *      a call (only r6-r9 survive calls), the cheapest vregs are marked
  *      for a stack slot; spill_rewrite() then gives every use a reload
- *      and every def a store through a fresh short-lived vreg;
+ *      and every def a store through a fresh short-lived vreg; a vreg
+ *      holding a map address (one ld_imm64 def) is spilled first, and
+ *      costs no slot: each use gets its own ld_imm64 again;
  *   4. assignment (assign): greedy colouring of the interference graph
  *      in order of first appearance, physical registers pre-coloured,
  *      each vreg biased towards the colour of the registers it is moved
  *      to or from (so most moves disappear).  A call clobbers r0-r5, so
  *      a vreg live across one interferes with them and lands in r6-r9.
- *      A vreg that finds no colour goes back to step 3.
+ *      A vreg that finds no colour goes back to step 3;
+ *   5. on physical registers: "rX = K" is dropped where every path
+ *      already leaves K in rX (drop_known_consts).
  * Stack: isel's own bytes plus 8 per spill slot, at most 512.
  */
 #include <errno.h>
@@ -303,10 +307,39 @@ static void ref_counts(struct ra *ra, int *refs)
 	}
 }
 
+/* remat[r]: the one definition of vreg r when it is a map address
+ * load, which costs nothing to repeat: the spiller reloads such a vreg
+ * with a new ld_imm64 instead of a stack slot, and spills it first.
+ * Other entries are left zeroed (kind LK_OP).  Caller frees. */
+static struct lir *remat_defs(struct ra *ra)
+{
+	struct lir_func *lf = ra->lf;
+	struct lir *remat = calloc(lf->nregs + 1, sizeof(*remat));
+	int *ndefs = calloc(lf->nregs + 1, sizeof(int));
+
+	for (int i = 0; i < lf->n; i++) {
+		int d[8], nd = lir__defs(&lf->v[i], d);
+
+		for (int k = 0; k < nd; k++) {
+			int r = d[k];
+
+			if (r < LIR_NPHYS || r >= lf->nregs)
+				continue;
+			if (ndefs[r]++ == 0 && lf->v[i].kind == LK_LDMAP)
+				remat[r] = lf->v[i];
+			else
+				remat[r].kind = LK_OP;
+		}
+	}
+	free(ndefs);
+	return remat;
+}
+
 /* Pick, among the vregs live in set `live` and not yet spilled, the
- * cheapest one (fewest references per instruction of its life). */
+ * cheapest one (a map address first, then the fewest references per
+ * instruction of its life). */
 static int cheapest(struct ra *ra, const word *live, const int *refs,
-		    const int *span)
+		    const int *span, const struct lir *remat)
 {
 	int best = -1;
 	double bc = 0;
@@ -316,7 +349,8 @@ static int cheapest(struct ra *ra, const word *live, const int *refs,
 
 		if (!bit(live, r) || ra->spilled[r] || ra->nospill[r])
 			continue;
-		c = (double)refs[r] / (double)(span[r] + 1);
+		c = remat[r].kind == LK_LDMAP ? -1.0 :
+			(double)refs[r] / (double)(span[r] + 1);
 		if (best < 0 || c < bc) {
 			best = r;
 			bc = c;
@@ -332,6 +366,7 @@ static int choose_spills(struct ra *ra)
 	struct lir_func *lf = ra->lf;
 	int *refs = calloc(ra->nregs, sizeof(int));
 	int *span = calloc(ra->nregs, sizeof(int));
+	struct lir *remat = remat_defs(ra);
 	int nnew = 0;
 
 	ref_counts(ra, refs);
@@ -359,7 +394,7 @@ static int choose_spills(struct ra *ra)
 			}
 			if (cnt <= limit)
 				break;
-			v = cheapest(ra, lo, refs, span);
+			v = cheapest(ra, lo, refs, span, remat);
 			if (v < 0)
 				break;
 			ra->spilled[v] = true;
@@ -368,6 +403,7 @@ static int choose_spills(struct ra *ra)
 	}
 	free(refs);
 	free(span);
+	free(remat);
 	return nnew;
 }
 
@@ -414,16 +450,56 @@ static void grow_regs(struct ra *ra, int nregs)
 static void spill_rewrite(struct ra *ra)
 {
 	struct lir_func *lf = ra->lf;
+	int nr = lf->nregs;
+	struct lir *remat = remat_defs(ra);
 
-	for (int r = LIR_NPHYS; r < lf->nregs; r++)
-		if (ra->spilled[r] && !ra->slot[r]) {
-			ra->nslots++;
-			ra->slot[r] = -(lf->stack_isel + 8 * ra->nslots);
+	for (int r = LIR_NPHYS; r < nr; r++) {
+		if (!ra->spilled[r] || ra->slot[r])
+			continue;
+		if (remat[r].kind == LK_LDMAP) {
+			ra->spilled[r] = false;	/* gone after this */
+			continue;
 		}
+		remat[r].kind = LK_OP;
+		ra->nslots++;
+		ra->slot[r] = -(lf->stack_isel + 8 * ra->nslots);
+	}
 	for (int i = 0; i < lf->n; i++) {
 		struct lir *l = &lf->v[i];
 		int u[8], nu = lir__uses(l, u), d[8], nd = lir__defs(l, d);
 		int victim = -1, t;
+
+		/* a map address: no definition; each use loads its own */
+		if (l->kind == LK_LDMAP && l->dst >= LIR_NPHYS &&
+		    l->dst < nr && remat[l->dst].kind == LK_LDMAP) {
+			memmove(&lf->v[i], &lf->v[i + 1],
+				sizeof(*lf->v) * (lf->n - i - 1));
+			lf->n--;
+			i--;
+			continue;
+		}
+		for (int k = 0; k < nu; k++)
+			if (u[k] >= LIR_NPHYS && u[k] < nr &&
+			    remat[u[k]].kind == LK_LDMAP) {
+				struct lir *c;
+				int r = u[k];
+
+				if (l->dst != r && l->src != r)
+					continue;	/* listed twice */
+				t = lf->nregs++;
+				grow_regs(ra, lf->nregs);
+				ra->nospill[t] = true;
+				if (l->dst == r)
+					l->dst = t;
+				if (l->src == r)
+					l->src = t;
+				c = insert_at(ra, i);
+				*c = remat[r];
+				c->dst = t;
+				c->loc = lf->v[i + 1].loc;
+				i++;
+				l = &lf->v[i];
+			}
 
 		for (int k = 0; k < nu && victim < 0; k++)
 			if (u[k] >= LIR_NPHYS && ra->spilled[u[k]])
@@ -476,6 +552,7 @@ static void spill_rewrite(struct ra *ra)
 			i--;	/* the same insn may have another victim */
 		}
 	}
+	free(remat);
 }
 
 /* ---- assignment ------------------------------------------------------------ */
@@ -591,6 +668,171 @@ static void rewrite(struct ra *ra)
 		if (l->src >= 0)
 			l->src = ra->color[l->src];
 	}
+}
+
+/* ---- redundant constants ------------------------------------------------- */
+
+/* What the pass below knows of a physical register at a point:
+ *   KR_ANY    nothing (it may be a pointer that is never NULL to the
+ *             verifier, such as r10 + off: a test against 0 proves
+ *             nothing about it);
+ *   KR_SAFE   a scalar or a helper's result (possibly a pointer that
+ *             the verifier turns into the scalar 0 when it is tested
+ *             equal to 0, or one it knows is not NULL), or something
+ *             computed from those alone;
+ *   KR_CONST  the scalar `val`. */
+enum { KR_TOP, KR_ANY, KR_SAFE, KR_CONST };
+
+struct kreg {
+	int8_t k;
+	int64_t val;
+};
+
+static struct kreg kr_meet(struct kreg a, struct kreg b)
+{
+	if (a.k == KR_TOP)
+		return b;
+	if (b.k == KR_TOP)
+		return a;
+	if (a.k == KR_CONST && b.k == KR_CONST && a.val == b.val)
+		return a;
+	if (a.k == KR_ANY || b.k == KR_ANY)
+		return (struct kreg){ KR_ANY, 0 };
+	return (struct kreg){ KR_SAFE, 0 };
+}
+
+static bool kr_safe(struct kreg a)
+{
+	return a.k == KR_SAFE || a.k == KR_CONST;
+}
+
+/* The state after instruction l, from the one before it. */
+static void kr_step(const struct lir *l, struct kreg *r)
+{
+	int d[8], nd = lir__defs(l, d);
+	struct kreg any = { KR_ANY, 0 }, safe = { KR_SAFE, 0 };
+
+	if (l->kind == LK_CALL || l->kind == LK_SUBCALL) {
+		for (int i = 1; i <= 5; i++)
+			r[i] = any;
+		r[0] = safe;
+		return;
+	}
+	if (l->kind == LK_LDIMM64) {
+		r[l->dst] = (struct kreg){ KR_CONST, l->imm };
+		return;
+	}
+	if (is_alu(l) && l->dst < NCOLORS) {
+		bool k = BPF_SRC(l->code) == BPF_K;
+		struct kreg src = k ? safe : r[l->src];
+
+		if (BPF_CLASS(l->code) == BPF_ALU)
+			/* 32 bits: a scalar (or a verifier error) */
+			r[l->dst] = kr_safe(src) ? safe : any;
+		else if (BPF_OP(l->code) == BPF_MOV && k)
+			r[l->dst] = (struct kreg){ KR_CONST,
+						   (int32_t)l->imm };
+		else if (BPF_OP(l->code) == BPF_MOV)
+			r[l->dst] = kr_safe(src) ? src : any;
+		else
+			r[l->dst] = kr_safe(src) && kr_safe(r[l->dst]) ?
+				    safe : any;
+		return;
+	}
+	for (int i = 0; i < nd; i++)
+		if (d[i] < NCOLORS)
+			r[d[i]] = any;
+}
+
+/* The state on the taken edge (taken) or the fall-through of jump l:
+ * "if (rX == 0)" makes rX the scalar 0 on the taken edge, "if (rX !=
+ * 0)" on the other, when rX is KR_SAFE (the verifier does the same). */
+static void kr_edge(const struct lir *l, struct kreg *r, bool taken)
+{
+	int op = BPF_OP(l->code);
+
+	if (l->kind != LK_JMP || BPF_CLASS(l->code) != BPF_JMP ||
+	    BPF_SRC(l->code) != BPF_K || l->imm != 0 || l->dst < 0 ||
+	    l->dst >= NCOLORS || !kr_safe(r[l->dst]))
+		return;
+	if ((op == BPF_JEQ && taken) || (op == BPF_JNE && !taken))
+		r[l->dst] = (struct kreg){ KR_CONST, 0 };
+}
+
+/* Drop "rX = K" where every path already leaves K in rX (the fault
+ * stub's "r0 = 0" after "if (r0 == 0)", a constant set twice).  A
+ * forward pass over physical registers, to a fixpoint. */
+static void drop_known_consts(struct ra *ra)
+{
+	struct lir_func *lf = ra->lf;
+	int n = lf->n, j = 0;
+	struct kreg (*in)[NCOLORS] = calloc(n + 1, sizeof(*in));
+	bool *reach = calloc(n + 1, sizeof(bool)), changed = true;
+
+	label_positions(ra);
+	ra->n = n;
+	if (!n)
+		goto out;
+	for (int r = 0; r < NCOLORS; r++)
+		in[0][r] = (struct kreg){ KR_ANY, 0 };
+	reach[0] = true;
+	while (changed) {
+		changed = false;
+		for (int i = 0; i < n; i++) {
+			const struct lir *l = &lf->v[i];
+			struct kreg out[NCOLORS];
+			int s[2], ns;
+
+			if (!reach[i])
+				continue;
+			memcpy(out, in[i], sizeof(out));
+			kr_step(l, out);
+			ns = succs(ra, i, s);
+			for (int k = 0; k < ns; k++) {
+				struct kreg e[NCOLORS];
+				int t = s[k];
+
+				if (t < 0 || t >= n)
+					continue;
+				memcpy(e, out, sizeof(e));
+				/* the taken edge is s[0] of a conditional jump
+				 * (unless it is also the next instruction) */
+				if (l->kind == LK_JMP &&
+				    BPF_OP(l->code) != BPF_JA &&
+				    !(ns == 2 && s[0] == s[1]))
+					kr_edge(l, e, k == 0);
+				for (int r = 0; r < NCOLORS; r++) {
+					struct kreg m = reach[t] ?
+						kr_meet(in[t][r], e[r]) : e[r];
+
+					if (!reach[t] || m.k != in[t][r].k ||
+					    m.val != in[t][r].val) {
+						in[t][r] = m;
+						changed = true;
+					}
+				}
+				reach[t] = true;
+			}
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		const struct lir *l = &lf->v[i];
+		bool movk = is_alu(l) && BPF_CLASS(l->code) == BPF_ALU64 &&
+			    BPF_OP(l->code) == BPF_MOV &&
+			    BPF_SRC(l->code) == BPF_K;
+		struct kreg c = reach[i] && l->dst >= 0 && l->dst < NCOLORS ?
+				in[i][l->dst] : (struct kreg){ KR_ANY, 0 };
+
+		if (c.k == KR_CONST &&
+		    ((movk && c.val == (int32_t)l->imm) ||
+		     (l->kind == LK_LDIMM64 && c.val == l->imm)))
+			continue;
+		lf->v[j++] = *l;
+	}
+	lf->n = j;
+out:
+	free(in);
+	free(reach);
 }
 
 /* Drop "goto L" right before L (with only labels between). */
@@ -781,6 +1023,7 @@ int regalloc__func(struct cg *cg, struct lir_func *lf)
 	/* moves that coalesced are now "rX = rX" */
 	liveness(&ra);
 	dce(&ra);
+	drop_known_consts(&ra);
 	lf->stack_size = lf->stack_isel + 8 * ra.nslots;
 	if (lf->stack_size > BPF_STACK_MAX) {
 		diag__error(cg->s, &lf->irf->loc, "semantic error",

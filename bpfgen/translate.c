@@ -3,6 +3,8 @@
  * Pass 3 is one list of calls, each a pass over the whole program:
  *   layout   maps, key/value layouts, globals offsets   (layout.c)
  *   lower    AST -> IR, loops outlined into regions     (lower.c)
+ *   widths   string key columns narrowed to what the keys
+ *            stored in them can hold                     (layout.c)
  *   check    IR well-formedness, an internal assertion  (irverify.c)
  * -p3 prints the IR (irprint.c).  Pass 4 hands the IR to the BPF code
  * generator (codegen.h) for the kernel-side functions and, with -p4 -m
@@ -27,6 +29,11 @@ int pass3__translate(struct session *s)
 	if ((rc = layout__program(s, p)))
 		return rc;
 	if ((rc = lower__program(s, p)))
+		return rc;
+	/* string key columns as narrow as the program's keys allow: the
+	 * code generator, the interpreter and a saved object's .bstap all
+	 * use this layout, and -p3 shows it */
+	if ((rc = layout__key_widths(p)))
 		return rc;
 	if ((rc = ir__check(s, p)))
 		return rc;

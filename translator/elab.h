@@ -140,6 +140,10 @@ void resolve__function(struct elab *e, struct funcdecl *fn);
 /* types.c */
 void types__infer(struct elab *e);
 
+/* check.c: foreach loops whose array is modified in the body, probe
+ * conditions that write, writes to histogram buckets. */
+void check__program(struct elab *e);
+
 /* usage.c: read/written flags, elision of unused symbols, warnings. */
 void usage__analyze(struct elab *e);
 

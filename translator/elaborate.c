@@ -11,7 +11,8 @@
  *   3. resolve symbols in the derived probes and, transitively, in the
  *      functions they call (resolve.c); a reference to a tapset symbol
  *      includes its file, whose probes are derived in turn;
- *   4. infer types to a fixed point (types.c);
+ *   4. infer types to a fixed point (types.c); check what stap checks
+ *      on the resolved program (check.c: foreach over a modified array);
  *   5. compute usage, elide what is unused, warn (usage.c);
  *   6. fill s->prog in a deterministic order.
  */
@@ -643,6 +644,7 @@ int pass2__elaborate(struct session *s)
 	 * (types.c skips "unresolved type" once anything failed) */
 	gsets_type(e);
 	types__infer(e);
+	check__program(e);
 	gsets_check(e, !s->errors);
 	if (s->errors)
 		return -EINVAL;

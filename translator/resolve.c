@@ -424,6 +424,22 @@ static struct expr *num_expr(struct rctx *c, const struct loc *loc,
 
 /* ---- expressions ---- */
 
+/* '*' keys make a slice, which only foreach, 'in' and delete take:
+ * an element read or written needs every key. */
+static void r_no_wild(struct rctx *c, const struct expr *x)
+{
+	vec_foreach(i, &x->args) {
+		const struct expr *k = vec_at(&x->args, i);
+
+		if (k->kind != EX_WILD)
+			continue;
+		diag__error(c->s, &k->loc, "semantic error",
+			    "wildcard not allowed in array index (a '*' "
+			    "slice is for foreach, 'in' and delete only)");
+		return;
+	}
+}
+
 static void r_exprs(struct rctx *c, struct vec *v)
 {
 	vec_foreach(i, v)
@@ -479,6 +495,7 @@ static void r_expr(struct rctx *c, struct expr **ep)
 	case EX_INDEX:
 		r_array(c, x->a);
 		r_exprs(c, &x->args);
+		r_no_wild(c, x);
 		break;
 	case EX_IN:
 		r_array(c, x->a);
@@ -557,8 +574,17 @@ static void r_stmt(struct rctx *c, struct stmt **sp)
 			r_stmt(c, (struct stmt **)&st->body.v[i]);
 		break;
 	case ST_EXPR:
-	case ST_DELETE:
 		r_expr(c, &st->e);
+		break;
+	case ST_DELETE:
+		/* delete a[k, *]: the one place, with foreach and 'in', a
+		 * slice is an index */
+		if (st->e && st->e->kind == EX_INDEX) {
+			r_array(c, st->e->a);
+			r_exprs(c, &st->e->args);
+		} else {
+			r_expr(c, &st->e);
+		}
 		break;
 	case ST_IF:
 		r_expr(c, &st->e);

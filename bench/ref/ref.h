@@ -22,7 +22,9 @@ enum {
 
 static void *(*map_lookup)(void *map, const void *key) = (void *)1;
 static long (*map_update)(void *map, const void *key, const void *val, u64 flags) = (void *)2;
+static u32 (*smp_processor_id)(void) = (void *)8;
 static u64 (*current_pid_tgid)(void) = (void *)14;
+static u64 (*current_uid_gid)(void) = (void *)15;
 static long (*current_comm)(void *buf, u32 size) = (void *)16;
 static long (*perf_output)(void *ctx, void *map, u64 flags, void *data, u64 size) = (void *)25;
 
