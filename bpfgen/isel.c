@@ -128,18 +128,37 @@ static void op_rr(struct isel *is, int op, int dst, int src)
 	l->src = src;
 }
 
-static void op_ri(struct isel *is, int op, int dst, int64_t imm)
-{
-	struct lir *l = put(is, LK_OP);
-
-	l->code = BPF_ALU64 | op | BPF_K;
-	l->dst = dst;
-	l->imm = imm;
-}
-
 static bool fits32(int64_t v)
 {
 	return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+static void movi(struct isel *is, int dst, int64_t imm);
+
+/* A BPF immediate is 32 bits, sign-extended: a constant that does not
+ * fit goes through a scratch register (ld_imm64) instead, so callers
+ * never lose its high bits. */
+static int wide_imm(struct isel *is, int64_t imm)
+{
+	int r = vreg(is);
+
+	movi(is, r, imm);
+	return r;
+}
+
+/* dst op= imm (64-bit ALU) */
+static void op_ri(struct isel *is, int op, int dst, int64_t imm)
+{
+	struct lir *l;
+
+	if (!fits32(imm)) {
+		op_rr(is, op, dst, wide_imm(is, imm));
+		return;
+	}
+	l = put(is, LK_OP);
+	l->code = BPF_ALU64 | op | BPF_K;
+	l->dst = dst;
+	l->imm = imm;
 }
 
 static void mov(struct isel *is, int dst, int src)
@@ -180,10 +199,17 @@ static void stx(struct isel *is, int size, int dst, int off, int src)
 	l->off = (int16_t)off;
 }
 
-static void st(struct isel *is, int size, int dst, int off, int32_t imm)
+/* *(size *)(dst + off) = imm.  A BPF_DW immediate store sign-extends
+ * 32 bits: a wider constant is stored from a register. */
+static void st(struct isel *is, int size, int dst, int off, int64_t imm)
 {
-	struct lir *l = put(is, LK_OP);
+	struct lir *l;
 
+	if (size == BPF_DW && !fits32(imm)) {
+		stx(is, size, dst, off, wide_imm(is, imm));
+		return;
+	}
+	l = put(is, LK_OP);
 	l->code = BPF_ST | size | BPF_MEM;
 	l->dst = dst;
 	l->off = (int16_t)off;
@@ -225,10 +251,16 @@ static void jmp_rr(struct isel *is, int op, int a, int b, int target)
 	l->target = target;
 }
 
+/* if (a op imm) goto target; a wide imm is compared from a register */
 static void jmp_ri(struct isel *is, int op, int a, int64_t imm, int target)
 {
-	struct lir *l = put(is, LK_JMP);
+	struct lir *l;
 
+	if (!fits32(imm)) {
+		jmp_rr(is, op, a, wide_imm(is, imm), target);
+		return;
+	}
+	l = put(is, LK_JMP);
 	l->code = BPF_JMP | op | BPF_K;
 	l->dst = a;
 	l->imm = imm;
@@ -3494,11 +3526,11 @@ static void sel_ret(struct isel *is, struct ir_insn *in)
 		return;
 	}
 	if (is->f->ret == IRT_LONG && fi->may_fault) {
-		if (in->a.kind == IRV_REG)
-			stx(is, BPF_DW, is->S, fi->ret_off, val(is, in->a));
-		else
+		if (is_imm32(in->a) || in->a.kind == IRV_NONE)
 			st(is, BPF_DW, is->S, fi->ret_off,
-			   (int32_t)in->a.imm);
+			   in->a.kind == IRV_IMM ? in->a.imm : 0);
+		else
+			stx(is, BPF_DW, is->S, fi->ret_off, val(is, in->a));
 		ret_imm(is, 0);
 		return;
 	}
