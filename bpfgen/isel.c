@@ -56,7 +56,11 @@ struct isel {
 	int lbl_ret0;			/* r0 = 0; exit */
 	struct ir_insn *cur;
 	struct loc loc;
-	int stack;			/* bytes of stack isel uses */
+	int stack;			/* bytes of the function-long stack
+					 * buffers (stack_alloc) and below */
+	int stack_tmp;			/* bytes of the current instruction's
+					 * buffers (stack_tmp), under `stack` */
+	int stack_max;			/* high-water mark of both */
 	struct errstub *stubs;
 	int nstubs;
 	int err;
@@ -341,12 +345,34 @@ static int state_target(struct isel *is, struct ir_insn *in)
 	return prop_label(is);
 }
 
-/* Stack bytes for isel's own use (keys, values); returns the offset
- * from r10 (negative). */
+/* Stack bytes that keep their contents for the whole function (the
+ * zero key, the callbacks' contexts); returns the offset from r10
+ * (negative).  They go under everything used so far, the current
+ * instruction's buffers included. */
 static int stack_alloc(struct isel *is, int size)
 {
-	is->stack += (size + 7) & ~7;
+	is->stack_max += (size + 7) & ~7;
+	is->stack = is->stack_max;
 	return -is->stack;
+}
+
+/* Stack bytes for the instruction being selected only (a key, a value,
+ * a printf record, a context for one call): every instruction starts
+ * again at `stack` (stack_tmp_reset), so the buffers of instructions
+ * share their bytes.  Nothing reads them after the instruction's code
+ * (its fault stubs run before any other instruction's code).  Returns
+ * the offset from r10 (negative). */
+static int stack_tmp(struct isel *is, int size)
+{
+	is->stack_tmp += (size + 7) & ~7;
+	if (is->stack + is->stack_tmp > is->stack_max)
+		is->stack_max = is->stack + is->stack_tmp;
+	return -(is->stack + is->stack_tmp);
+}
+
+static void stack_tmp_reset(struct isel *is)
+{
+	is->stack_tmp = 0;
 }
 
 static void error_at(struct isel *is, const char *fmt, const char *what)
@@ -1353,7 +1379,9 @@ static void str_column(struct isel *is, int off, struct ir_val s, int w)
 }
 
 /* A key with a string column on the stack: at most this many bytes,
- * and all of them in one probe at most STR_KEYS_STACK_MAX */
+ * and the largest of one probe's at most STR_KEYS_STACK_MAX (a key is
+ * a buffer of its instruction only, stack_tmp: the keys of a probe
+ * share their bytes) */
 #define STR_KEY_STACK_MAX 64
 #define STR_KEYS_STACK_MAX 192
 
@@ -1389,10 +1417,10 @@ static bool str_key_stackable(const struct ir_insn *in)
 	return true;
 }
 
-/* Whether f's stackable string keys all fit the stack budget */
+/* Whether f's stackable string keys fit the stack budget */
 static bool str_keys_fit(const struct ir_func *f)
 {
-	int total = 0;
+	int largest = 0;
 
 	vec_foreach(bi, &f->blocks) {
 		struct ir_block *b = vec_at(&f->blocks, bi);
@@ -1400,11 +1428,12 @@ static bool str_keys_fit(const struct ir_func *f)
 		vec_foreach(ii, &b->insns) {
 			struct ir_insn *in = vec_at(&b->insns, ii);
 
-			if (str_key_stackable(in))
-				total += in->map->key_size;
+			if (str_key_stackable(in) &&
+			    in->map->key_size > largest)
+				largest = in->map->key_size;
 		}
 	}
-	return total <= STR_KEYS_STACK_MAX;
+	return largest <= STR_KEYS_STACK_MAX;
 }
 
 /* A string key on the stack at fp + off (see build_key); the column
@@ -1453,7 +1482,7 @@ static int build_key(struct isel *is, struct ir_map *m, struct ir_val *args)
 		int off = is->zkey_off;
 
 		if (!off) {
-			off = stack_alloc(is, 8);
+			off = stack_tmp(is, 8);
 			st(is, BPF_W, LIR_FP, off, 0);
 		}
 		mov(is, k, LIR_FP);
@@ -1465,7 +1494,7 @@ static int build_key(struct isel *is, struct ir_map *m, struct ir_val *args)
 			strkey = true;
 	if (!strkey || (is->str_keys_fit && is->cur && is->cur->map == m &&
 			is->cur->args == args && str_key_stackable(is->cur))) {
-		int off = stack_alloc(is, m->key_size);
+		int off = stack_tmp(is, m->key_size);
 
 		if (strkey) {
 			/* k first: the string columns are written through it */
@@ -1609,7 +1638,7 @@ static void sel_map_set(struct isel *is, struct ir_insn *in)
 	if (m->val_type == IRT_STR) {
 		value = str_ptr(is, in->a);
 	} else {
-		int off = stack_alloc(is, 8);
+		int off = stack_tmp(is, 8);
 
 		if (is_imm32(in->a))
 			st(is, BPF_DW, LIR_FP, off, (int32_t)in->a.imm);
@@ -1850,7 +1879,7 @@ static void sel_map_clear(struct isel *is, struct ir_map *m,
 			  struct ir_val *args, int nargs)
 {
 	unsigned mask = 0;
-	int key, ctx = stack_alloc(is, 16), sub;
+	int key, ctx = stack_tmp(is, 16), sub;
 	struct lir *l;
 
 	for (int i = 0; i < nargs && i < m->nkeys; i++)
@@ -2441,7 +2470,7 @@ static void fault_fmt(struct isel *is, const char *fmt, int v)
 		ja(is, is->blabel[in->on_error]);
 		return;
 	}
-	data = stack_alloc(is, 8);
+	data = stack_tmp(is, 8);
 	stx(is, BPF_DW, LIR_FP, data, v);
 	st(is, BPF_DW, is->S, err_site_off(is), site_of(is, REC_ERROR));
 	sptr(is, 1, errrec(is) + 8);
@@ -3142,10 +3171,11 @@ static void sel_printf(struct isel *is, struct ir_insn *in)
 			 !is->deferred[in->args[i].reg])
 			vals[i] = LIR_NONE;
 	}
-	small = size <= PRINTF_STACK_MAX && is->stack + size <= 256;
+	small = size <= PRINTF_STACK_MAX &&
+		is->stack + is->stack_tmp + size <= 256;
 	if (small) {
 		rec = LIR_FP;
-		base = stack_alloc(is, size);
+		base = stack_tmp(is, size);
 		st(is, BPF_DW, rec, base, REC_PRINTF);
 		if (fmt && fmt->id)
 			st(is, BPF_W, rec, base + 4, fmt->id);
@@ -3334,7 +3364,7 @@ static void sel_sprintf(struct isel *is, struct ir_insn *in)
 			vals[i] = val(is, in->args[i]);
 	}
 	if (in->nargs)
-		data = stack_alloc(is, 8 * in->nargs);
+		data = stack_tmp(is, 8 * in->nargs);
 	for (int i = 0; i < in->nargs; i++) {
 		if (vals[i] == LIR_NONE)
 			st(is, BPF_DW, LIR_FP, data + 8 * i,
@@ -3544,7 +3574,7 @@ static void sel_ret(struct isel *is, struct ir_insn *in)
  * the register pointing at it. */
 static int region_ctx(struct isel *is)
 {
-	int off = stack_alloc(is, 16), r = vreg(is);
+	int off = stack_tmp(is, 16), r = vreg(is);
 
 	stx(is, BPF_DW, LIR_FP, off, is->G);
 	stx(is, BPF_DW, LIR_FP, off + 8, is->S);
@@ -4170,6 +4200,8 @@ struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
 			struct ir_insn *next = ii + 1 < b->insns.n ?
 				vec_at(&b->insns, ii + 1) : NULL;
 
+			stack_tmp_reset(&is);
+
 			if (fuse_cmp_br(&is, in, next)) {
 				/* if (a op b) goto T; goto F */
 				is.cur = in;
@@ -4196,7 +4228,7 @@ struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
 	/* return 0 */
 	place(&is, is.lbl_ret0);
 	ret_imm(&is, 0);
-	lf->stack_isel = is.stack;
+	lf->stack_isel = is.stack_max;
 	if (is.err)
 		return NULL;
 	if (cg->scratch_size > 32768 - 2 * is.msl) {

@@ -50,6 +50,9 @@ struct lir {
 	int nret;		/* LK_SUBCALL/LK_EXIT: r0 is read/written */
 	struct ir_map *map;	/* LK_LDMAP */
 	struct loc loc;
+	int spill;		/* regalloc's spill store / reload: its slot
+				 * number + 1 (off set by assign_slots),
+				 * else 0 */
 };
 
 struct lir_func {

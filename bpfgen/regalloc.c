@@ -17,8 +17,12 @@
  *      a vreg live across one interferes with them and lands in r6-r9.
  *      A vreg that finds no colour goes back to step 3;
  *   5. on physical registers: "rX = K" is dropped where every path
- *      already leaves K in rX (drop_known_consts).
- * Stack: isel's own bytes plus 8 per spill slot, at most 512.
+ *      already leaves K in rX (drop_known_consts);
+ *   6. stack slots for the spilled vregs (assign_slots): liveness of
+ *      the slots over the spill stores and reloads, then a greedy
+ *      colouring of their interference graph, so vregs whose values
+ *      are never on the stack at the same time share 8 bytes.
+ * Stack: isel's own bytes plus 8 per slot colour, at most 512.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -43,8 +47,10 @@ struct ra {
 	int *color;
 	bool *spilled;
 	bool *nospill;			/* spill temporaries */
-	int *slot;			/* spill slot offset (from r10) */
-	int nslots;
+	int *slot;			/* spilled vreg -> its slot number + 1
+					 * (0: none yet) */
+	int nslots;			/* slot numbers given out */
+	int nslot_colors;		/* 8-byte stack slots they share */
 };
 
 static bool bit(const word *s, int i)
@@ -461,8 +467,7 @@ static void spill_rewrite(struct ra *ra)
 			continue;
 		}
 		remat[r].kind = LK_OP;
-		ra->nslots++;
-		ra->slot[r] = -(lf->stack_isel + 8 * ra->nslots);
+		ra->slot[r] = ++ra->nslots;
 	}
 	for (int i = 0; i < lf->n; i++) {
 		struct lir *l = &lf->v[i];
@@ -496,6 +501,7 @@ static void spill_rewrite(struct ra *ra)
 				c = insert_at(ra, i);
 				*c = remat[r];
 				c->dst = t;
+				c->spill = 0;
 				c->loc = lf->v[i + 1].loc;
 				i++;
 				l = &lf->v[i];
@@ -533,8 +539,9 @@ static void spill_rewrite(struct ra *ra)
 				c->code = BPF_STX | BPF_DW | BPF_MEM;
 				c->dst = LIR_FP;
 				c->src = t;
-				c->off = (int16_t)ra->slot[victim];
+				c->off = 0;	/* assign_slots */
 				c->imm = 0;
+				c->spill = ra->slot[victim];
 			}
 			if (used) {
 				struct lir copy = lf->v[i];
@@ -545,8 +552,9 @@ static void spill_rewrite(struct ra *ra)
 				c->code = BPF_LDX | BPF_DW | BPF_MEM;
 				c->dst = t;
 				c->src = LIR_FP;
-				c->off = (int16_t)ra->slot[victim];
+				c->off = 0;	/* assign_slots */
 				c->imm = 0;
+				c->spill = ra->slot[victim];
 				i++;
 			}
 			i--;	/* the same insn may have another victim */
@@ -670,6 +678,118 @@ static void rewrite(struct ra *ra)
 	}
 }
 
+/* ---- spill slots ------------------------------------------------------- */
+
+/* Slot s (1-based) read by l (a reload) or written (a spill store). */
+static int slot_use(const struct lir *l)
+{
+	return l->spill && BPF_CLASS(l->code) == BPF_LDX ? l->spill : 0;
+}
+
+static int slot_def(const struct lir *l)
+{
+	return l->spill && BPF_CLASS(l->code) == BPF_STX ? l->spill : 0;
+}
+
+/* Give the spill slots stack offsets: a slot is live from a store to
+ * the reloads that may read it; two slots that are live at once (one
+ * stored while the other is live) interfere; each slot takes the
+ * lowest 8-byte colour that none of its neighbours has.  A store
+ * writes all 8 bytes, so it ends whatever lived there before. */
+static int assign_slots(struct ra *ra)
+{
+	struct lir_func *lf = ra->lf;
+	int n = lf->n, ns = ra->nslots + 1, words = (ns + 63) / 64;
+	word *in = calloc((size_t)(n + 1) * words, sizeof(word));
+	word *inter = calloc((size_t)ns * words, sizeof(word));
+	int *color = calloc(ns, sizeof(int)), ncolors = 0, rc = 0;
+	bool changed = true;
+
+	if (!in || !inter || !color) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	label_positions(ra);
+	ra->n = n;
+	/* in[i] = use(i) | (out(i) - def(i)), out(i) = U in[succ] */
+	while (changed) {
+		changed = false;
+		for (int i = n - 1; i >= 0; i--) {
+			word tmp[words];
+			int s[2], nsu = succs(ra, i, s);
+			int u = slot_use(&lf->v[i]), d = slot_def(&lf->v[i]);
+
+			memset(tmp, 0, sizeof(tmp));
+			for (int k = 0; k < nsu; k++)
+				for (int w = 0; w < words; w++)
+					tmp[w] |= in[(size_t)s[k] * words + w];
+			if (d)
+				tmp[d / 64] &= ~((word)1 << (d % 64));
+			if (u)
+				set(tmp, u);
+			if (memcmp(tmp, in + (size_t)i * words, sizeof(tmp))) {
+				memcpy(in + (size_t)i * words, tmp,
+				       sizeof(tmp));
+				changed = true;
+			}
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		int d = slot_def(&lf->v[i]), s[2], nsu;
+		word out[words];
+
+		if (!d)
+			continue;
+		memset(out, 0, sizeof(out));
+		nsu = succs(ra, i, s);
+		for (int k = 0; k < nsu; k++)
+			for (int w = 0; w < words; w++)
+				out[w] |= in[(size_t)s[k] * words + w];
+		for (int q = 1; q < ns; q++)
+			if (q != d && bit(out, q)) {
+				set(inter + (size_t)d * words, q);
+				set(inter + (size_t)q * words, d);
+			}
+	}
+	/* slots read before any store on some path: live at the entry,
+	 * together (the verifier rejects such a read anyway) */
+	for (int a = 1; a < ns; a++)
+		for (int b = a + 1; b < ns && n; b++)
+			if (bit(in, a) && bit(in, b)) {
+				set(inter + (size_t)a * words, b);
+				set(inter + (size_t)b * words, a);
+			}
+	for (int a = 1; a < ns; a++) {
+		const word *ia = inter + (size_t)a * words;
+		int c = 1;
+
+		for (bool clash = true; clash; ) {
+			clash = false;
+			for (int b = 1; b < a && !clash; b++)
+				if (color[b] == c && bit(ia, b))
+					clash = true;
+			if (clash)
+				c++;
+		}
+		color[a] = c;
+	}
+	for (int i = 0; i < n; i++) {
+		struct lir *l = &lf->v[i];
+
+		if (!l->spill)
+			continue;
+		if (color[l->spill] > ncolors)
+			ncolors = color[l->spill];
+		l->off = (int16_t)-(lf->stack_isel + 8 * color[l->spill]);
+	}
+	ra->nslot_colors = ncolors;
+out:
+	free(in);
+	free(inter);
+	free(color);
+	return rc;
+}
+
 /* ---- redundant constants ------------------------------------------------- */
 
 /* What the pass below knows of a physical register at a point:
@@ -724,7 +844,7 @@ static void kr_step(const struct lir *l, struct kreg *r)
 	}
 	if (is_alu(l) && l->dst < NCOLORS) {
 		bool k = BPF_SRC(l->code) == BPF_K;
-		struct kreg src = k ? safe : r[l->src];
+		struct kreg src = k ? safe : l->src < NCOLORS ? r[l->src] : any;
 
 		if (BPF_CLASS(l->code) == BPF_ALU)
 			/* 32 bits: a scalar (or a verifier error) */
@@ -985,7 +1105,10 @@ int regalloc__func(struct cg *cg, struct lir_func *lf)
 		if (l->dst < LIR_NONE || l->dst >= lf->nregs ||
 		    l->src < LIR_NONE || l->src >= lf->nregs ||
 		    (l->kind == LK_JMP && (l->target < 0 ||
-					   l->target >= lf->nlabels))) {
+					   l->target >= lf->nlabels)) ||
+		    /* a BPF immediate is 32 bits (isel widens the others) */
+		    ((l->kind == LK_OP || l->kind == LK_JMP) &&
+		     l->imm != (int32_t)l->imm)) {
 			diag__error(cg->s, &l->loc, "internal error",
 				    "bad LIR instruction %d in '%s' (kind %d, "
 				    "code %#x, dst %d, src %d)", i, lf->name,
@@ -1024,7 +1147,10 @@ int regalloc__func(struct cg *cg, struct lir_func *lf)
 	liveness(&ra);
 	dce(&ra);
 	drop_known_consts(&ra);
-	lf->stack_size = lf->stack_isel + 8 * ra.nslots;
+	rc = assign_slots(&ra);
+	if (rc)
+		goto out;
+	lf->stack_size = lf->stack_isel + 8 * ra.nslot_colors;
 	if (lf->stack_size > BPF_STACK_MAX) {
 		diag__error(cg->s, &lf->irf->loc, "semantic error",
 			    "probe '%s' needs %d bytes of BPF stack, the limit "
