@@ -356,6 +356,7 @@ int codegen__program(struct session *s, struct ir_program *p,
 			cg->zeros_size = m->key_size;
 	}
 	cg->scratch_size = (cg->zeros_size + 7) & ~7;
+	cg->scratch_hwm = cg->scratch_size;
 	cg->errrec_off = cg->rcode_off = -1;
 	cg->strst_off = cg->strtmp_off = cg->tok_off = -1;
 	cg->rodata_map = arena__alloc(&s->arena, sizeof(*cg->rodata_map));
@@ -369,11 +370,13 @@ int codegen__program(struct session *s, struct ir_program *p,
 	rc = compile_subs(cg);
 	if (rc)
 		return rc;
+	cg->probe_base = cg->scratch_hwm;
 	vec_foreach(i, &p->funcs) {
 		struct ir_func *f = vec_at(&p->funcs, i);
 
 		if (f->user_space || f->kind != IRF_PROBE)
 			continue;
+		cg->scratch_size = cg->probe_base;
 		if (compile_probe(cg, o, f))
 			rc = -EINVAL;
 	}
@@ -382,7 +385,7 @@ int codegen__program(struct session *s, struct ir_program *p,
 	emit_text(cg);
 	/* room for a variable offset plus a full string past the end */
 	if (p->scratch_map) {
-		int need = cg->scratch_size + 2 * msl;
+		int need = cg->scratch_hwm + 2 * msl;
 
 		if (p->scratch_map->val_size < need)
 			p->scratch_map->val_size = (need + 7) & ~7;

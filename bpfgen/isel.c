@@ -85,6 +85,8 @@ struct isel {
 	bool *errconst;			/* string vreg: a literal whose one
 					 * use is an uncaught error() of the
 					 * probe: never built (a fault stub) */
+	bool *litstr;			/* string vreg: defined once, by a
+					 * literal (then also in .rodata) */
 };
 
 /* ---- emitting LIR ------------------------------------------------------ */
@@ -386,17 +388,48 @@ static void error_at(struct isel *is, const char *fmt, const char *what)
 
 /* ---- scratch ------------------------------------------------------------ */
 
+/* Layout of the scratch value: the zero area, then what every probe
+ * may reach (function frames, regions, subprograms' strings), then each
+ * probe's own strings and keys, all probes from the same probe_base.
+ * Probes are perf_event programs: the kernel runs at most one of them
+ * per CPU at a time (bpf_prog_active), so their regions may overlap;
+ * a call chain's frames are all in the common part and never do. */
 int cg__scratch_alloc(struct cg *cg, int size)
 {
 	int off = (cg->scratch_size + 7) & ~7;
 
 	cg->scratch_size = off + size;
+	if (cg->scratch_size > cg->scratch_hwm)
+		cg->scratch_hwm = cg->scratch_size;
 	return off;
 }
 
+/* Scratch that several probes share (the error state, the string loop
+ * state, tokenize()'s state, callbacks' temporaries): above everything
+ * any probe has used so far, and below every later probe's region. */
+int cg__scratch_alloc_shared(struct cg *cg, int size)
+{
+	int off;
+
+	if (cg->scratch_hwm > cg->scratch_size)
+		cg->scratch_size = cg->scratch_hwm;
+	off = cg__scratch_alloc(cg, size);
+	if (cg->probe_base < cg->scratch_size)
+		cg->probe_base = cg->scratch_size;
+	return off;
+}
+
+/* a callback (no fninfo) is shared by the probes that call it */
 static int scratch_alloc(struct isel *is, int size)
 {
+	if (!is->fi)
+		return cg__scratch_alloc_shared(is->cg, size);
 	return cg__scratch_alloc(is->cg, size);
+}
+
+static int scratch_alloc_shared(struct isel *is, int size)
+{
+	return cg__scratch_alloc_shared(is->cg, size);
 }
 
 /* size bytes of data in .rodata (8-aligned, shared when equal) */
@@ -433,8 +466,8 @@ int cg__rodata_add(struct cg *cg, const void *data, int size)
 static int errrec(struct isel *is)
 {
 	if (is->cg->errrec_off < 0)
-		is->cg->errrec_off = scratch_alloc(is, 8 + ((is->msl + 7) & ~7) +
-						   16);
+		is->cg->errrec_off = scratch_alloc_shared(is, 8 +
+			((is->msl + 7) & ~7) + 16);
 	return is->cg->errrec_off;
 }
 
@@ -451,7 +484,7 @@ static int err_site_off(struct isel *is)
 static int rcode(struct isel *is)
 {
 	if (is->cg->rcode_off < 0)
-		is->cg->rcode_off = scratch_alloc(is, 8);
+		is->cg->rcode_off = scratch_alloc_shared(is, 8);
 	return is->cg->rcode_off;
 }
 
@@ -1185,52 +1218,6 @@ static void sel_cmp(struct isel *is, struct ir_insn *in)
 	cmp_jump(is, in, l);
 	movi(is, t, 0);
 	place(is, l);
-	mov(is, is->lreg[in->dst], t);
-}
-
-/* d = strcmp(a, b) op 0, with a bounded byte loop:
- *   for (i = 0; i < MSL; i++) {
- *     ca = pa[i]; cb = pb[i];
- *     if (ca != cb) break;  if (ca == 0) { ca = cb = 0; break; }
- *   }
- *   d = (ca op cb) */
-static void sel_strcmp(struct isel *is, struct ir_insn *in, int btrue,
-		       int bfalse)
-{
-	int pa = str_ptr(is, in->a), pb = str_ptr(is, in->b);
-	int i = vreg(is), ca = vreg(is), cb = vreg(is), t = vreg(is);
-	int loop = label(is), done = label(is), yes = label(is);
-	int op = jmp_op(in->op);
-
-	/* unsigned byte order, like strcmp */
-	switch (in->op) {
-	case OP_LT: op = BPF_JLT; break;
-	case OP_LE: op = BPF_JLE; break;
-	case OP_GT: op = BPF_JGT; break;
-	case OP_GE: op = BPF_JGE; break;
-	default: break;
-	}
-	movi(is, i, 0);
-	place(is, loop);
-	ldx(is, BPF_B, ca, pa, 0);
-	ldx(is, BPF_B, cb, pb, 0);
-	jmp_rr(is, BPF_JNE, ca, cb, done);
-	jmp_ri(is, BPF_JEQ, ca, 0, done);
-	op_ri(is, BPF_ADD, pa, 1);
-	op_ri(is, BPF_ADD, pb, 1);
-	op_ri(is, BPF_ADD, i, 1);
-	jmp_ri(is, BPF_JLT, i, is->msl, loop);
-	place(is, done);
-	if (btrue >= 0) {
-		/* fused with the branch on the result */
-		jmp_rr(is, op, ca, cb, btrue);
-		ja(is, bfalse);
-		return;
-	}
-	movi(is, t, 1);
-	jmp_rr(is, op, ca, cb, yes);
-	movi(is, t, 0);
-	place(is, yes);
 	mov(is, is->lreg[in->dst], t);
 }
 
@@ -1973,6 +1960,8 @@ enum strop {
 	STROP_STRTOL,		/* sp.V, sp.F = strtoll(a, sp.N) */
 	STROP_CSET,		/* sp.cset |= the bytes of b */
 	STROP_TOKEN,		/* d = the next token of a (tokenize) */
+	STROP_CMP,		/* sp.V = the first a[i] - b[i] that is not
+				 * 0, or 0 at a common NUL */
 };
 
 /* The loop state at S + cg->strst_off: u64 fields, then a 256-bit set */
@@ -1987,7 +1976,7 @@ enum { SC_A = 0, SC_B = 8, SC_C = 16, SC_D = 24, SC_ST = 32, SC_SIZE = 40 };
 static int strst(struct isel *is)
 {
 	if (is->cg->strst_off < 0)
-		is->cg->strst_off = scratch_alloc(is, SS_SIZE);
+		is->cg->strst_off = scratch_alloc_shared(is, SS_SIZE);
 	return is->cg->strst_off;
 }
 
@@ -1995,7 +1984,7 @@ static int strst(struct isel *is)
 static int strtmp(struct isel *is)
 {
 	if (is->cg->strtmp_off < 0)
-		is->cg->strtmp_off = scratch_alloc(is, is->msl);
+		is->cg->strtmp_off = scratch_alloc_shared(is, is->msl);
 	return is->cg->strtmp_off;
 }
 
@@ -2088,7 +2077,7 @@ static int str_callback(struct isel *outer, enum strop op)
 {
 	static const char *const names[] = {
 		"", "str_find", "str_replace", "str_text", "str_strtol",
-		"str_cset", "str_token",
+		"str_cset", "str_token", "str_cmp",
 	};
 	struct isel is;
 	int ctx, sub;
@@ -2376,12 +2365,32 @@ static void cb_token(struct isel *is, int a, int d, int sp, int stop)
 	ret_imm(is, 0);
 }
 
+/* strcmp: one byte, i = sp.I (unsigned bytes, like strcmp)
+ *   ca = a[i]; cb = b[i];
+ *   if (ca != cb || ca == 0) { sp.V = ca - cb; return 1; }
+ *   sp.I = i + 1; return 0;  */
+static void cb_cmp(struct isel *is, int a, int b, int sp, int stop)
+{
+	int i = sld(is, sp, SS_I), ca, cb, end = label(is);
+
+	ca = byte_at(is, a, i, stop);
+	cb = byte_at(is, b, i, stop);
+	jmp_rr(is, BPF_JNE, ca, cb, end);
+	jmp_ri(is, BPF_JEQ, ca, 0, end);
+	sinc(is, sp, SS_I, i, 1);
+	ret_imm(is, 0);
+	place(is, end);
+	op_rr(is, BPF_SUB, ca, cb);
+	sput(is, sp, SS_V, ca);
+	ret_imm(is, 1);
+}
+
 static void str_cb_body(struct isel *is, enum strop op, int ctx)
 {
 	int a = vreg(is), b = vreg(is), c = vreg(is), d = vreg(is);
 	int sp = vreg(is), stop = label(is);
 	bool ua = op != STROP_CSET, ub = op == STROP_FIND ||
-		op == STROP_REPLACE || op == STROP_CSET;
+		op == STROP_REPLACE || op == STROP_CSET || op == STROP_CMP;
 	bool ud = op == STROP_REPLACE || op == STROP_TEXT ||
 		op == STROP_TOKEN;
 
@@ -2401,6 +2410,7 @@ static void str_cb_body(struct isel *is, enum strop op, int ctx)
 	case STROP_STRTOL: cb_strtol(is, a, sp, stop); break;
 	case STROP_CSET: cb_cset(is, b, sp, stop); break;
 	case STROP_TOKEN: cb_token(is, a, d, sp, stop); break;
+	case STROP_CMP: cb_cmp(is, a, b, sp, stop); break;
 	}
 	place(is, stop);
 	ret_imm(is, 1);
@@ -2440,6 +2450,73 @@ static void strloop(struct isel *is, enum strop op, int a, int b, int c,
 static void st_init(struct isel *is, int field, int32_t imm)
 {
 	st(is, BPF_DW, is->S, strst(is) + field, imm);
+}
+
+/* The literal string operand v, or NULL: a vreg that only a literal
+ * defines. */
+static const char *str_literal(struct isel *is, struct ir_val v)
+{
+	if (v.kind != IRV_REG || v.reg < 0 || v.reg >= is->f->nregs ||
+	    !is->litstr[v.reg])
+		return NULL;
+	return strtab(is, is->def[v.reg]->imm);
+}
+
+/* d = strcmp(a, b) op 0, without a byte loop in the program:
+ *   a literal operand (in .rodata):
+ *     r = bpf_strncmp(the other, MSL, &.rodata[lit])  (swapped op when
+ *     the literal is a);
+ *   else: sp = {I 0, V 0}; loop(CMP, a, b); r = sp.V;
+ *   d = (r op 0), signed  */
+static void sel_strcmp(struct isel *is, struct ir_insn *in, int btrue,
+		       int bfalse)
+{
+	const char *la = str_literal(is, in->a), *lb = str_literal(is, in->b);
+	int r = vreg(is), t, yes, op;
+	bool swap = la && !lb;
+
+	switch (in->op) {
+	case OP_LT: op = swap ? BPF_JSGT : BPF_JSLT; break;
+	case OP_LE: op = swap ? BPF_JSGE : BPF_JSLE; break;
+	case OP_GT: op = swap ? BPF_JSLT : BPF_JSGT; break;
+	case OP_GE: op = swap ? BPF_JSLE : BPF_JSGE; break;
+	default: op = jmp_op(in->op); break;
+	}
+	if (la || lb) {
+		const char *lit = lb ? lb : la;
+		int other = str_ptr(is, lb ? in->a : in->b);
+		int n = (int)strlen(lit) < is->msl - 1 ? (int)strlen(lit) :
+			is->msl - 1;
+		char *z = arena__alloc(&is->cg->s->arena, n + 1);
+
+		memcpy(z, lit, n);
+		z[n] = 0;
+		mov(is, 1, other);
+		movi(is, 2, is->msl);
+		ldrodata(is, 3, cg__rodata_add(is->cg, z, n + 1));
+		call(is, HELPER_strncmp, 3);
+		mov(is, r, 0);
+	} else {
+		int a = str_ptr(is, in->a), b = str_ptr(is, in->b);
+
+		st_init(is, SS_I, 0);
+		st_init(is, SS_V, 0);
+		strloop(is, STROP_CMP, a, b, LIR_NONE, LIR_NONE, is->msl);
+		ldx(is, BPF_DW, r, is->S, strst(is) + SS_V);
+	}
+	if (btrue >= 0) {
+		/* fused with the branch on the result */
+		jmp_ri(is, op, r, 0, btrue);
+		ja(is, bfalse);
+		return;
+	}
+	t = vreg(is);
+	yes = label(is);
+	movi(is, t, 1);
+	jmp_ri(is, op, r, 0, yes);
+	movi(is, t, 0);
+	place(is, yes);
+	mov(is, is->lreg[in->dst], t);
 }
 
 /* d[min(S.sp.O, MSL - 1)] = 0 */
@@ -2678,7 +2755,7 @@ static void sel_tokenize(struct isel *is, struct ir_insn *in)
 	int c = vreg(is), keep = label(is), t = vreg(is);
 
 	if (is->cg->tok_off < 0)
-		is->cg->tok_off = scratch_alloc(is, 8 + is->msl);
+		is->cg->tok_off = scratch_alloc_shared(is, 8 + is->msl);
 	ldx(is, BPF_B, c, s, 0);
 	jmp_ri(is, BPF_JEQ, c, 0, keep);
 	strcpy_reg(is, is->cg->tok_off + 8, s, is->msl);
@@ -3778,6 +3855,38 @@ static void count_uses(struct isel *is, struct ir_val v)
 }
 
 /* Uses and single defs of every IR vreg; deferral of execname. */
+/* A literal whose every use is a string compare that reads it from
+ * .rodata (sel_strcmp: b when both are literals) is never built. */
+static void lit_compares(struct isel *is)
+{
+	struct ir_func *f = is->f;
+	int *cnt = arena__alloc(&is->cg->s->arena,
+				sizeof(int) * (f->nregs + 1));
+
+	memset(cnt, 0, sizeof(int) * (f->nregs + 1));
+	vec_foreach(bi, &f->blocks) {
+		struct ir_block *b = vec_at(&f->blocks, bi);
+
+		vec_foreach(ii, &b->insns) {
+			struct ir_insn *in = vec_at(&b->insns, ii);
+			bool la = in->a.kind == IRV_REG && in->a.reg >= 0 &&
+				  in->a.reg < f->nregs && is->litstr[in->a.reg];
+			bool lb = in->b.kind == IRV_REG && in->b.reg >= 0 &&
+				  in->b.reg < f->nregs && is->litstr[in->b.reg];
+
+			if (in->opc != IR_STRCMP)
+				continue;
+			if (lb)
+				cnt[in->b.reg]++;
+			else if (la)
+				cnt[in->a.reg]++;
+		}
+	}
+	for (int r = 0; r < f->nregs; r++)
+		if (is->litstr[r] && cnt[r] == is->nuses[r])
+			is->errconst[r] = true;
+}
+
 static void prescan(struct isel *is)
 {
 	struct ir_func *f = is->f;
@@ -3848,6 +3957,10 @@ static void prescan(struct isel *is)
 				  ndefs[r] == 1 && is->nuses[r] == 1 &&
 				  is->nsinks[r] == 1 &&
 				  is_execname(is->def[r]);
+	for (int r = 0; r < f->nregs; r++)
+		is->litstr[r] = f->reg_types[r] == IRT_STR && ndefs[r] == 1 &&
+				is->def[r] && is->def[r]->opc == IR_STRCONST;
+	lit_compares(is);
 	/* error("literal") uncaught in a probe: a fault site whose message
 	 * is known now */
 	if (f->kind != IRF_PROBE)
@@ -4174,6 +4287,7 @@ struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
 	is.def = arena__alloc(A, sizeof(*is.def) * (f->nregs + 1));
 	is.deferred = arena__alloc(A, sizeof(bool) * (f->nregs + 1));
 	is.errconst = arena__alloc(A, sizeof(bool) * (f->nregs + 1));
+	is.litstr = arena__alloc(A, sizeof(bool) * (f->nregs + 1));
 	is.blabel = arena__alloc(A, sizeof(int) * (f->blocks.n + 1));
 	for (int i = 0; i < f->blocks.n; i++)
 		is.blabel[i] = label(&is);
@@ -4231,11 +4345,11 @@ struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
 	lf->stack_isel = is.stack_max;
 	if (is.err)
 		return NULL;
-	if (cg->scratch_size > 32768 - 2 * is.msl) {
+	if (cg->scratch_hwm > 32768 - 2 * is.msl) {
 		diag__error(cg->s, &f->loc, "semantic error",
 			    "probe needs %d bytes of per-CPU scratch memory "
 			    "(strings, keys), at most %d are available",
-			    cg->scratch_size, 32768 - 2 * is.msl);
+			    cg->scratch_hwm, 32768 - 2 * is.msl);
 		return NULL;
 	}
 	return lf;
@@ -4468,7 +4582,7 @@ static int plan_walk(struct cg *cg, struct ir_func *f, struct ir_insn *site,
 		}
 	}
 	plan_flags(cg, fi);
-	if (f->kind != IRF_REGION) {
+	if (f->kind == IRF_FUNCTION) {
 		plan_frame(cg, fi);
 	} else if (fi->site && fi->site->opc == IR_FOREACH) {
 		fi->cnt_off = cg__scratch_alloc(cg, 8);
@@ -4490,7 +4604,7 @@ int isel__plan(struct cg *cg)
 	struct ir_program *p = cg->p;
 	struct ir_func **path = arena__alloc(&cg->s->arena, sizeof(*path) *
 					     (p->funcs.n + 2));
-	int rc = 0;
+	int rc = 0, base;
 
 	vec_foreach(i, &p->funcs) {
 		struct ir_func *f = vec_at(&p->funcs, i);
@@ -4500,5 +4614,19 @@ int isel__plan(struct cg *cg)
 		if (plan_walk(cg, f, NULL, path, 0))
 			rc = -EINVAL;
 	}
-	return rc;
+	if (rc)
+		return rc;
+	/* probes' frames after every function's and region's: all from
+	 * the same base, as probes never nest (see cg__scratch_alloc) */
+	base = cg->scratch_hwm;
+	vec_foreach(i, &p->funcs) {
+		struct ir_func *f = vec_at(&p->funcs, i);
+
+		if (f->user_space || f->kind != IRF_PROBE)
+			continue;
+		cg->scratch_size = base;
+		plan_frame(cg, fi_of(f));
+	}
+	cg->scratch_size = cg->scratch_hwm;
+	return 0;
 }

@@ -140,7 +140,12 @@ struct cg_statcb {
 struct cg {
 	struct session *s;
 	struct ir_program *p;
-	int scratch_size;	/* bytes of the scratch value in use */
+	int scratch_size;	/* allocation cursor in the scratch value */
+	int scratch_hwm;	/* bytes of the scratch value in use */
+	int probe_base;		/* where each probe's own scratch starts:
+				 * probe programs (all perf_event) never
+				 * nest on one CPU (bpf_prog_active), so
+				 * their regions overlap */
 	int zeros_off;		/* never-written zero bytes in scratch */
 	int zeros_size;
 	struct vec frames_irf;	/* functions with a frame in scratch */
@@ -164,6 +169,7 @@ struct cg {
 /* isel.c: per-function plan (frames, conventions), before any isel */
 int isel__plan(struct cg *cg);
 int cg__scratch_alloc(struct cg *cg, int size);
+int cg__scratch_alloc_shared(struct cg *cg, int size);
 int cg__rodata_add(struct cg *cg, const void *data, int size);
 
 /* isel.c */

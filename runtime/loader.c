@@ -1,6 +1,7 @@
 /* loader.c - load the BPF object, bind the IR's maps, and explain a
  * verifier rejection. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,14 +74,24 @@ static int log_last_insn(const char *log)
 {
 	int insn = -1;
 
+	/* one pass, line by line ("NNN: (op) ..."): no sscanf, which
+	 * measures the whole remaining log on every call */
 	for (const char *p = log; p && *p; p = strchr(p, '\n')) {
-		int n;
-		char c;
+		char *end;
+		long n;
 
-		while (*p == '\n')
+		while (*p == '\n' || *p == ' ' || *p == '\t')
 			p++;
-		if (sscanf(p, "%d: %c", &n, &c) == 2 && c == '(')
-			insn = n;
+		if (*p < '0' || *p > '9')
+			continue;
+		n = strtol(p, &end, 10);
+		if (*end != ':')
+			continue;
+		end++;
+		while (*end == ' ' || *end == '\t')
+			end++;
+		if (*end == '(' && n <= INT_MAX)
+			insn = (int)n;
 	}
 	return insn;
 }
@@ -119,11 +130,13 @@ static void report_rejection(struct session *s, struct bstap_object *o,
 
 	if (pp && pp->dp) {
 		point = probe_point__str(s, pp->dp->point);
+		int last = log_last_insn(log);
+
 		loc = &pp->dp->point->loc;
 		for (int i = 0; i < pp->lines.n; i++) {
 			struct bpf_line *bl = vec_at(&pp->lines, i);
 
-			if (bl->insn <= log_last_insn(log) && bl->loc.src)
+			if (bl->insn <= last && bl->loc.src)
 				loc = &bl->loc;
 		}
 	}
