@@ -49,6 +49,8 @@ struct isel {
 					 * in place (printf arg, key column) */
 	struct ir_insn **def;		/* IR vreg -> its only def, or NULL */
 	bool *deferred;			/* string defs emitted at their use */
+	bool *sunk;			/* pure builtins emitted at their use
+					 * (a key column: stored at once) */
 	int *slot_reg;			/* promoted long slot -> LIR vreg */
 	int *slot_off;			/* string or frame slot -> off in S */
 	int *blabel;			/* IR block -> label */
@@ -499,10 +501,16 @@ static void sptr(struct isel *is, int dst, int off)
 /* ---- operands ----------------------------------------------------------- */
 
 /* A LIR register holding the long value v. */
+static void sel_builtin(struct isel *is, struct ir_insn *in);
+
 static int val(struct isel *is, struct ir_val v)
 {
 	int r;
 
+	if (v.kind == IRV_REG && is->sunk[v.reg]) {
+		is->sunk[v.reg] = false;
+		sel_builtin(is, is->def[v.reg]);
+	}
 	if (v.kind == IRV_REG)
 		return is->lreg[v.reg];
 	r = vreg(is);
@@ -963,6 +971,84 @@ static int bc_find(struct isel *is, const char *name)
 
 static void sel_builtin_1(struct isel *is, struct ir_insn *in);
 static int strtmp(struct isel *is);
+
+/* The helper whose result a pid/tid or uid/gid builtin is half of
+ * (0: none); builtins of one helper share one call. */
+static int builtin_helper(const char *name)
+{
+	if (!strcmp(name, "pid") || !strcmp(name, "tid"))
+		return HELPER_get_current_pid_tgid;
+	if (!strcmp(name, "uid") || !strcmp(name, "euid") ||
+	    !strcmp(name, "gid") || !strcmp(name, "egid"))
+		return HELPER_get_current_uid_gid;
+	return 0;
+}
+
+/* d = its half of r0, the result of builtin_helper(name):
+ *   d = r0 >> 32 (pid, gid)  /  d = r0 & 0xffffffff (tid, uid) */
+static void builtin_half(struct isel *is, const char *name, int d)
+{
+	if (!strcmp(name, "pid") || name[0] == 'g' || name[1] == 'g') {
+		mov(is, d, 0);
+		op_ri(is, BPF_RSH, d, 32);
+	} else if (d != LIR_NONE) {
+		/* w<d> = w0: a 32-bit move zero-extends */
+		struct lir *l = put(is, LK_OP);
+
+		l->code = BPF_ALU | BPF_MOV | BPF_X;
+		l->dst = d;
+		l->src = 0;
+	}
+}
+
+/* How many instructions of f define IR register r */
+static int ndefs_of(struct ir_func *f, int r)
+{
+	int n = 0;
+
+	vec_foreach(bi, &f->blocks) {
+		struct ir_block *b = vec_at(&f->blocks, bi);
+
+		vec_foreach(ii, &b->insns)
+			n += ((struct ir_insn *)vec_at(&b->insns, ii))->dst == r;
+	}
+	return n;
+}
+
+/* The register for the cached value of builtin `name`: the vreg of
+ * its block-0 call when that is its destination's only definition (no
+ * move later), else a new one */
+static int bc_target(struct isel *is, const char *name)
+{
+	struct ir_block *b0 = vec_at(&is->f->blocks, 0);
+
+	vec_foreach(k, &b0->insns) {
+		struct ir_insn *o = vec_at(&b0->insns, k);
+
+		if (!pure_builtin(o) || strcmp(o->callee, name))
+			continue;
+		if (o->dst < is->f->nregs && ndefs_of(is->f, o->dst) == 1 &&
+		    is->f->reg_types[o->dst] == IRT_LONG)
+			return is->lreg[o->dst];
+		break;
+	}
+	return vreg(is);
+}
+
+/* After builtin `name` called its helper in block 0: the other cached
+ * builtins of that helper take their half of r0 now. */
+static void bc_partners(struct isel *is, const char *name)
+{
+	int h = builtin_helper(name);
+
+	for (int j = 0; h && j < is->nbc; j++) {
+		if (is->bc_reg[j] != LIR_NONE ||
+		    builtin_helper(is->bc_name[j]) != h)
+			continue;
+		is->bc_reg[j] = bc_target(is, is->bc_name[j]);
+		builtin_half(is, is->bc_name[j], is->bc_reg[j]);
+	}
+}
 static bool sel_strfunc(struct isel *is, struct ir_insn *in, const char *name,
 			int d);
 
@@ -972,6 +1058,8 @@ static void sel_builtin(struct isel *is, struct ir_insn *in)
 {
 	int k = pure_builtin(in) ? bc_find(is, in->callee) : -1;
 
+	if (in->dst >= 0 && in->dst < is->f->nregs && is->sunk[in->dst])
+		return;		/* at its use (val) */
 	if (k < 0) {
 		sel_builtin_1(is, in);
 		return;
@@ -980,11 +1068,20 @@ static void sel_builtin(struct isel *is, struct ir_insn *in)
 		mov(is, is->lreg[in->dst], is->bc_reg[k]);
 		return;
 	}
-	sel_builtin_1(is, in);
-	if (is->cur_block == 0) {
-		is->bc_reg[k] = vreg(is);
-		mov(is, is->bc_reg[k], is->lreg[in->dst]);
+	if (is->cur_block != 0) {
+		sel_builtin_1(is, in);
+		return;
 	}
+	is->bc_reg[k] = vreg(is);
+	if (builtin_helper(in->callee)) {
+		/* the partners' halves first: r0 may then be in's */
+		call(is, builtin_helper(in->callee), 0);
+		bc_partners(is, in->callee);
+		builtin_half(is, in->callee, is->lreg[in->dst]);
+	} else {
+		sel_builtin_1(is, in);
+	}
+	mov(is, is->bc_reg[k], is->lreg[in->dst]);
 }
 
 static void sel_builtin_1(struct isel *is, struct ir_insn *in)
@@ -993,23 +1090,11 @@ static void sel_builtin_1(struct isel *is, struct ir_insn *in)
 	int d = in->dst >= 0 && is->f->reg_types[in->dst] == IRT_LONG ?
 		is->lreg[in->dst] : LIR_NONE;
 
-	if (!strcmp(name, "pid") || !strcmp(name, "tid")) {
-		/* d = bpf_get_current_pid_tgid() >> 32 (pid) / & 0xffffffff */
-		call(is, HELPER_get_current_pid_tgid, 0);
-		mov(is, d, 0);
-		if (!strcmp(name, "pid"))
-			op_ri(is, BPF_RSH, d, 32);
-		else
-			op_ri(is, BPF_LSH, d, 32), op_ri(is, BPF_RSH, d, 32);
-	} else if (!strcmp(name, "uid") || !strcmp(name, "euid") ||
-		   !strcmp(name, "gid") || !strcmp(name, "egid")) {
-		/* d = bpf_get_current_uid_gid(): gid << 32 | uid */
-		call(is, HELPER_get_current_uid_gid, 0);
-		mov(is, d, 0);
-		if (name[0] == 'g' || name[1] == 'g')
-			op_ri(is, BPF_RSH, d, 32);
-		else
-			op_ri(is, BPF_LSH, d, 32), op_ri(is, BPF_RSH, d, 32);
+	if (builtin_helper(name)) {
+		/* d = bpf_get_current_pid_tgid() >> 32 (pid) / & 0xffffffff
+		 * (tid); bpf_get_current_uid_gid(): gid << 32 | uid */
+		call(is, builtin_helper(name), 0);
+		builtin_half(is, name, d);
 	} else if (!strcmp(name, "cpu")) {
 		/* d = bpf_get_smp_processor_id() */
 		call(is, HELPER_get_smp_processor_id, 0);
@@ -1423,8 +1508,9 @@ static bool str_keys_fit(const struct ir_func *f)
 	return largest <= STR_KEYS_STACK_MAX;
 }
 
-/* A string key on the stack at fp + off (see build_key); the column
- * is zeroed first where what writes it does not fill all of it. */
+/* A string key on the stack at fp + off (see build_key), written
+ * through k + koff (k: LIR_NONE for fp + off); the column is zeroed
+ * first where what writes it does not fill all of it. */
 static void stack_str_column(struct isel *is, int k, int koff, int off,
 			     struct ir_val s, int w)
 {
@@ -1433,15 +1519,19 @@ static void stack_str_column(struct isel *is, int k, int koff, int off,
 	if (!(comm && w == 16))
 		for (int b = 0; b < w; b += 8)
 			st(is, BPF_DW, LIR_FP, off + b, 0);
+	int base = k != LIR_NONE ? k : LIR_FP;	/* k: fp + off - koff */
+
+	if (k == LIR_NONE)
+		koff = off;
 	if (comm) {
-		emit_deferred(is, s.reg, k, koff, w);
+		emit_deferred(is, s.reg, base, koff, w);
 		return;
 	}
 	if (s.kind != IRV_REG)
 		return;		/* "" */
 	/* the string fits with its NUL (layout.c): the rest stays 0 */
 	mov(is, 3, str_ptr(is, s));
-	mov(is, 1, k);
+	mov(is, 1, base);
 	if (koff)
 		op_ri(is, BPF_ADD, 1, koff);
 	movi(is, 2, w);
@@ -1482,15 +1572,18 @@ static int build_key(struct isel *is, struct ir_map *m, struct ir_val *args)
 	if (!strkey || (is->str_keys_fit && is->cur && is->cur->map == m &&
 			is->cur->args == args && str_key_stackable(is->cur))) {
 		int off = stack_tmp(is, m->key_size);
+		bool kfirst = strkey && m->nkeys == 1;
 
-		if (strkey) {
-			/* k first: the string columns are written through it */
+		/* k first when only the string column is written through
+		 * it; else last: no register held across the columns' calls */
+		if (kfirst) {
 			mov(is, k, LIR_FP);
 			op_ri(is, BPF_ADD, k, off);
 		}
 		for (int i = 0; i < m->nkeys; i++) {
 			if (m->key_types[i] == IRT_STR)
-				stack_str_column(is, k, m->key_off[i],
+				stack_str_column(is, kfirst ? k : LIR_NONE,
+						 m->key_off[i],
 						 off + m->key_off[i], args[i],
 						 ir__key_width(m, i));
 			else if (is_imm32(args[i]))
@@ -1500,7 +1593,7 @@ static int build_key(struct isel *is, struct ir_map *m, struct ir_val *args)
 				stx(is, BPF_DW, LIR_FP, off + m->key_off[i],
 				    val(is, args[i]));
 		}
-		if (!strkey) {
+		if (!kfirst) {
 			mov(is, k, LIR_FP);
 			op_ri(is, BPF_ADD, k, off);
 		}
@@ -3887,6 +3980,79 @@ static void lit_compares(struct isel *is)
 			is->errconst[r] = true;
 }
 
+/* Whether block b has a pure builtin other than in's whose value comes
+ * from the same helper call (pid and tid; uid and gid) */
+static bool bc_partner_in(struct ir_block *b, const struct ir_insn *in)
+{
+	int h = builtin_helper(in->callee);
+
+	vec_foreach(k, &b->insns) {
+		struct ir_insn *o = vec_at(&b->insns, k);
+
+		if (h && pure_builtin(o) && builtin_helper(o->callee) == h &&
+		    strcmp(o->callee, in->callee))
+			return true;
+	}
+	return false;
+}
+
+/* Whether map instruction in builds its key with val() of each long
+ * column (build_key) */
+static bool key_by_val(const struct ir_insn *in)
+{
+	if (!in->map || !in->map->nkeys)
+		return false;
+	switch (in->opc) {
+	case IR_MAP_GET: case IR_MAP_SET: case IR_MAP_ADD:
+	case IR_MAP_EXISTS: case IR_MAP_DELETE: case IR_STAT_ADD:
+		break;
+	default:
+		return false;
+	}
+	for (int i = 0; i < in->nargs && i < in->map->nkeys; i++)
+		if (in->args[i].kind == IRV_NONE)
+			return false;
+	return in->nargs >= in->map->nkeys;
+}
+
+/* A pure builtin used once, as a long key column of a map instruction
+ * later in its block, is selected there: its value goes to the key at
+ * once instead of waiting in a register across the other columns'
+ * calls. */
+static void sink_key_builtins(struct isel *is, const int *ndefs)
+{
+	struct ir_func *f = is->f;
+
+	vec_foreach(bi, &f->blocks) {
+		struct ir_block *b = vec_at(&f->blocks, bi);
+
+		vec_foreach(ii, &b->insns) {
+			struct ir_insn *in = vec_at(&b->insns, ii);
+
+			if (!key_by_val(in))
+				continue;
+			for (int i = 0; i < in->map->nkeys; i++) {
+				struct ir_val v = in->args[i];
+				struct ir_insn *d;
+				bool before = false;
+
+				if (v.kind != IRV_REG || v.reg < 0 ||
+				    v.reg >= f->nregs || ndefs[v.reg] != 1 ||
+				    is->nuses[v.reg] != 1 ||
+				    in->map->key_types[i] != IRT_LONG ||
+				    f->reg_types[v.reg] != IRT_LONG)
+					continue;
+				d = is->def[v.reg];
+				if (!d || !pure_builtin(d))
+					continue;
+				for (int j = 0; j < (int)ii; j++)
+					before |= vec_at(&b->insns, j) == d;
+				is->sunk[v.reg] = before;
+			}
+		}
+	}
+}
+
 static void prescan(struct isel *is)
 {
 	struct ir_func *f = is->f;
@@ -3944,12 +4110,13 @@ static void prescan(struct isel *is)
 					     !strcmp(o->callee, in->callee);
 				}
 			}
-			if (n < 2)
+			if (n < 2 && !bc_partner_in(b0, in))
 				continue;
 			is->bc_name[is->nbc] = in->callee;
 			is->bc_reg[is->nbc++] = LIR_NONE;
 		}
 	}
+	sink_key_builtins(is, ndefs);
 	/* a string defined once by execname() and used once can be written
 	 * by get_current_comm straight where it is used */
 	for (int r = 0; r < f->nregs; r++)
@@ -4286,6 +4453,7 @@ struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
 	is.nsinks = arena__alloc(A, sizeof(int) * (f->nregs + 1));
 	is.def = arena__alloc(A, sizeof(*is.def) * (f->nregs + 1));
 	is.deferred = arena__alloc(A, sizeof(bool) * (f->nregs + 1));
+	is.sunk = arena__alloc(A, sizeof(bool) * (f->nregs + 1));
 	is.errconst = arena__alloc(A, sizeof(bool) * (f->nregs + 1));
 	is.litstr = arena__alloc(A, sizeof(bool) * (f->nregs + 1));
 	is.blabel = arena__alloc(A, sizeof(int) * (f->blocks.n + 1));

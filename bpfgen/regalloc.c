@@ -71,6 +71,14 @@ static bool is_alu(const struct lir *l)
 				    BPF_CLASS(l->code) == BPF_ALU);
 }
 
+/* dst = src, all 64 bits: both hold one value (a 32-bit move is not a
+ * copy: it zero-extends) */
+static bool is_copy(const struct lir *l)
+{
+	return is_alu(l) && BPF_CLASS(l->code) == BPF_ALU64 &&
+	       BPF_OP(l->code) == BPF_MOV && BPF_SRC(l->code) == BPF_X;
+}
+
 int lir__uses(const struct lir *l, int *out)
 {
 	int n = 0;
@@ -281,9 +289,7 @@ static bool dce(struct ra *ra)
 				if (d[k] == LIR_FP || bit(live_out(ra, i), d[k]))
 					dead = false;
 		}
-		if (l->kind == LK_OP && is_alu(l) &&
-		    BPF_OP(l->code) == BPF_MOV && BPF_SRC(l->code) == BPF_X &&
-		    l->dst == l->src)
+		if (is_copy(l) && l->dst == l->src)
 			dead = true;
 		if (dead) {
 			any = true;
@@ -583,8 +589,7 @@ static void build_interference(struct ra *ra)
 		const struct lir *l = &lf->v[i];
 		word *lo = live_out(ra, i);
 		int d[8], nd = lir__defs(l, d);
-		int movsrc = (is_alu(l) && BPF_OP(l->code) == BPF_MOV &&
-			      BPF_SRC(l->code) == BPF_X) ? l->src : -1;
+		int movsrc = is_copy(l) ? l->src : -1;
 
 		for (int k = 0; k < nd; k++)
 			for (int r = 0; r < ra->nregs; r++)
@@ -637,8 +642,7 @@ static int assign(struct ra *ra)
 			const struct lir *l = &lf->v[i];
 			int other = -1;
 
-			if (!is_alu(l) || BPF_OP(l->code) != BPF_MOV ||
-			    BPF_SRC(l->code) != BPF_X)
+			if (!is_copy(l))
 				continue;
 			if (l->dst == v)
 				other = l->src;

@@ -17,6 +17,11 @@
 
 #define U_READ 1
 #define U_WRITE 2
+/* a read that only serves its own update (x++, x += 1): like stap, it
+ * does not make a global "read", so the end-of-run display shows it */
+#define U_RMW 4
+/* the value of the expression is discarded (expression statement) */
+#define U_DISCARD 8
 
 struct uctx {
 	struct elab *e;
@@ -45,7 +50,8 @@ static void mark(struct uctx *c, struct vardecl *v, int mode,
 		if (!si->local_read && at)
 			si->first_read = *at;
 		si->local_read = true;
-		v->read = true;
+		if (!(mode & U_RMW) || !v->is_global)
+			v->read = true;
 	}
 	if (mode & U_WRITE) {
 		si->local_written = true;
@@ -66,6 +72,10 @@ static void u_exprs(struct uctx *c, struct vec *v)
  * the target of an assignment). */
 static void u_expr(struct uctx *c, struct expr *x, int mode)
 {
+	/* an update whose value is discarded only reads for itself */
+	int discard = mode & U_DISCARD ? U_RMW : 0;
+
+	mode &= ~U_DISCARD;
 	if (!x)
 		return;
 	switch (x->kind) {
@@ -86,11 +96,11 @@ static void u_expr(struct uctx *c, struct expr *x, int mode)
 		return;
 	case EX_ASSIGN:
 		u_expr(c, x->a, x->op == OP_ASSIGN || x->op == OP_STATACC ?
-			   U_WRITE : U_READ | U_WRITE);
+			   U_WRITE : U_READ | U_WRITE | discard);
 		u_expr(c, x->b, U_READ);
 		return;
 	case EX_INCDEC:
-		u_expr(c, x->a, U_READ | U_WRITE);
+		u_expr(c, x->a, U_READ | U_WRITE | discard);
 		return;
 	default:
 		break;
@@ -147,9 +157,9 @@ static void u_stmt(struct uctx *c, struct stmt *st)
 	default:
 		break;
 	}
-	u_expr(c, st->init, U_READ);
-	u_expr(c, st->e, U_READ);
-	u_expr(c, st->step, U_READ);
+	u_expr(c, st->init, U_READ | U_DISCARD);
+	u_expr(c, st->e, st->kind == ST_EXPR ? U_READ | U_DISCARD : U_READ);
+	u_expr(c, st->step, U_READ | U_DISCARD);
 	u_stmt(c, st->then);
 	u_stmt(c, st->els);
 }
