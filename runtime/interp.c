@@ -362,7 +362,7 @@ static int key_cmp(const void *a, const void *b, void *arg)
 		int c;
 
 		if (m->key_types[i] == IRT_STR) {
-			c = strcmp(x, y);
+			c = strncmp(x, y, (size_t)ir__key_width(m, i));
 		} else {
 			int64_t u, v;
 
@@ -933,25 +933,7 @@ struct sorter {
 static int cmp_key_cols(const struct sorter *so, const char *a,
 			const char *b)
 {
-	const struct ir_map *m = so->in->map;
-
-	for (int i = 0; i < m->nkeys; i++) {
-		const char *x = a + m->key_off[i], *y = b + m->key_off[i];
-		int c;
-
-		if (m->key_types[i] == IRT_STR) {
-			c = strncmp(x, y, so->I->slen);
-		} else {
-			int64_t u, v;
-
-			memcpy(&u, x, 8);
-			memcpy(&v, y, 8);
-			c = u < v ? -1 : u > v;
-		}
-		if (c)
-			return c;
-	}
-	return 0;
+	return key_cmp(a, b, (void *)so->in->map);
 }
 
 static int cmp_entries(const void *pa, const void *pb, void *arg)
