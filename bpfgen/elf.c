@@ -9,7 +9,12 @@
  *                   scalar globals): libbpf makes it an internal array
  *                   map of one entry, which probes address directly
  *                   (BPF_PSEUDO_MAP_VALUE, relocated against the section
- *                   symbol); runtime/loader.c binds globals_map to it
+ *                   symbol); runtime/loader.c binds globals_map to it.
+ *                   One global variable __globals covers it, in the ELF
+ *                   symbols and in a BTF DATASEC: libbpf then creates
+ *                   the map BPF_F_MMAPABLE (it does for sections holding
+ *                   a non-static variable) and keeps it mapped, which
+ *                   runtime/run.c uses for the stop word's atomics
  *   .maps           one zeroed struct per other map, described by BTF:
  *                     struct { int (*type)[T]; int (*key_size)[K];
  *                              int (*value_size)[V];
@@ -57,7 +62,12 @@ static void map_def_of(const struct ir_map *m, struct map_def *d)
 		type = BPF_MAP_TYPE_ARRAY;
 		break;
 	case IRM_ARRAY:
-		type = m->wrap ? BPF_MAP_TYPE_LRU_HASH : BPF_MAP_TYPE_HASH;
+		if (m->percpu)
+			type = m->wrap ? BPF_MAP_TYPE_LRU_PERCPU_HASH :
+				BPF_MAP_TYPE_PERCPU_HASH;
+		else
+			type = m->wrap ? BPF_MAP_TYPE_LRU_HASH :
+				BPF_MAP_TYPE_HASH;
 		break;
 	case IRM_STATS:
 		type = m->nkeys ? (m->wrap ? BPF_MAP_TYPE_LRU_PERCPU_HASH :
@@ -141,6 +151,16 @@ static void *build_btf(struct cg *cg, size_t *size)
 
 		if (t)
 			t->size = off;
+	}
+	/* .bss: one global variable, char __globals[globals_size] */
+	{
+		int chr = btf__add_int(btf, "char", 1, 0);
+		int arr = btf__add_array(btf, int_id, chr, p->globals_size);
+		int var = btf__add_var(btf, "__globals",
+				       BTF_VAR_GLOBAL_ALLOCATED, arr);
+
+		btf__add_datasec(btf, ".bss", p->globals_size);
+		btf__add_datasec_var_info(btf, var, 0, p->globals_size);
 	}
 	raw = btf__raw_data(btf, &rawsz);
 	if (raw) {
@@ -375,7 +395,7 @@ int elf__write(struct cg *cg, struct bstap_object *o)
 		memcpy(text, cg->text->insns, sizeof(*text) * ntext);
 		trels = calloc(cg->text->relocs.n + 1, sizeof(*trels));
 	}
-	syms = calloc(5 + nsubs + nprogs + nmaps + 1, sizeof(*syms));
+	syms = calloc(6 + nsubs + nprogs + nmaps + 1, sizeof(*syms));
 	map_off = calloc(nmaps + 1, sizeof(size_t));
 	sym_maps = calloc(nmaps + 1, sizeof(int));
 	prog_ids = calloc(nprogs + 1, sizeof(int));
@@ -514,6 +534,11 @@ int elf__write(struct cg *cg, struct bstap_object *o)
 		syms[nsyms].st_size = 8 * d.n;
 		nsyms++;
 	}
+	syms[nsyms].st_name = str_add(&sym, "__globals");
+	syms[nsyms].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT);
+	syms[nsyms].st_shndx = i_bss;
+	syms[nsyms].st_size = (uint64_t)p->globals_size;
+	nsyms++;
 	syms[nsyms].st_name = str_add(&sym, "_license");
 	syms[nsyms].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT);
 	syms[nsyms].st_shndx = i_lic;

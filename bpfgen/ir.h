@@ -89,6 +89,7 @@ struct ir_val {
  *     every scalar global at its `off` (longs 8-aligned) and, first, the
  *     control block struct ir_control;
  *   - IRM_ARRAY: BPF hash map; value is one long (8 bytes) or one string;
+ *     a per-CPU hash of longs when struct ir_map.percpu is set;
  *   - IRM_STATS: per-CPU hash map (per-CPU array with one entry for a
  *     scalar statistic); value is struct ir_stat followed by nbuckets
  *     int64 histogram buckets;
@@ -124,7 +125,22 @@ enum ir_map_kind {
 #define IR_MAX_KEYS 9		/* stap allows up to 9 index expressions */
 
 struct ir_control {		/* first bytes of the IRM_GLOBALS value */
-	int64_t exit_requested;	/* exit() called: probes do nothing more */
+	int64_t one;		/* always 1 (written by runtime/run.c before
+				 * any probe runs): a kernel-side `a[k]++` on
+				 * a per-CPU array inserts a new key with the
+				 * value it points to, G + 0, one instruction
+				 * (bpfgen/isel.c, sel_map_add) */
+	int64_t exit_requested;	/* the stop word, checked on probe entry:
+				 * 0 running; 1 exit() called or the runtime
+				 * stopping (set only from 0, by cmpxchg);
+				 * < 0 an uncaught kernel error with a fixed
+				 * message: -(1 + the .rodata offset of its
+				 * {struct rec_hdr, message[MAXSTRINGLEN]}
+				 * record), one plain store at the fault
+				 * site (a later fault may replace an
+				 * earlier one; exit() never replaces
+				 * one).  runtime/run.c prints the record as
+				 * if it had come through the ring buffer */
 	int64_t error_count;	/* errors raised in the kernel */
 	int64_t skipped;	/* probes skipped (stap's "skipped probes");
 				 * the back end also counts dropped records
@@ -142,14 +158,6 @@ struct ir_control {		/* first bytes of the IRM_GLOBALS value */
 	int64_t target_pid;	/* target(): the -c child or -x PID, 0 */
 	int64_t nr_cpus;	/* possible CPUs (libbpf_num_possible_cpus),
 				 * the per-CPU maps' value count */
-	/* added by the BPF back end owner: */
-	int64_t err_site;	/* first uncaught kernel error with a fixed
-				 * message: 1 + the .rodata offset of its
-				 * {struct rec_hdr, message[MAXSTRINGLEN]}
-				 * record (set once, by cmpxchg; the fault
-				 * also sets exit_requested); 0: none.
-				 * runtime/run.c prints it as if that
-				 * record had come through the ring buffer */
 };
 
 struct ir_stat {		/* head of an IRM_STATS value */
@@ -186,6 +194,16 @@ struct ir_map {
 	 * are detached, and the map's entries first move to a plain hash
 	 * map (runtime/interp.c, wrap_unlru) so the LRU evicts nothing. */
 	bool wrap;
+	/* IRM_ARRAY of longs that kernel-side code only adds to (+=, ++,
+	 * --; delete, `in` and key-only foreach allowed), never reads or
+	 * assigns: a per-CPU hash (LRU per-CPU when wrap), layout.c
+	 * decides.  The kernel adds to this CPU's copy without a second
+	 * lookup or a lost race: a new key is inserted with BPF_ANY, which
+	 * on a per-CPU hash sets only this CPU's copy of an entry another
+	 * CPU inserted meanwhile.  User space reads the sum of the copies
+	 * and writes the value into CPU 0's copy, the others zeroed
+	 * (runtime/mapval.c). */
+	bool percpu;
 	/* IRM_STATS histogram: buckets follow struct ir_stat */
 	enum ir_hist_kind hist;
 	int64_t hist_lo, hist_hi, hist_step;
@@ -486,6 +504,10 @@ struct ir_global *layout__global_of(const struct ir_program *p,
  * -p3 shows the final layout); the widths then live in key_off, and
  * ir__key_width() reads them back. */
 int layout__key_widths(struct ir_program *p);
+/* Sets struct ir_map.percpu from the lowered IR (after
+ * layout__key_widths): ncpus is the number of possible CPUs, for the
+ * size bound.  The rule is written above layout__percpu in layout.c. */
+int layout__percpu(struct ir_program *p, int ncpus);
 static inline int ir__key_width(const struct ir_map *m, int i)
 {
 	return (i + 1 < m->nkeys ? m->key_off[i + 1] : m->key_size) -

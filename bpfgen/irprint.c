@@ -391,9 +391,9 @@ static void print_map(FILE *f, const struct ir_map *m)
 		fprintf(f, " hist_linear(%lld, %lld, %lld)",
 			(long long)m->hist_lo, (long long)m->hist_hi,
 			(long long)m->hist_step);
-	fprintf(f, " key %d value %d entries %lld%s\n", m->key_size,
+	fprintf(f, " key %d value %d entries %lld%s%s\n", m->key_size,
 		m->val_size, (long long)m->max_entries,
-		m->wrap ? " wrap" : "");
+		m->wrap ? " wrap" : "", m->percpu ? " percpu" : "");
 }
 
 void ir__print(FILE *f, const struct ir_program *p)

@@ -35,6 +35,15 @@ struct errstub {
 	int target;		/* catch label, or -1: report / propagate */
 };
 
+/* The out-of-line insert of an add to a per-CPU array (sel_map_add):
+ * selected after the body, so the add's own path has no jump over it. */
+struct coldadd {
+	struct coldadd *next;
+	struct ir_insn *in;
+	int label, done;	/* where it starts; where it goes back to */
+	int mp, key;		/* LIR vregs: &m, the key pointer */
+};
+
 struct isel {
 	struct cg *cg;
 	struct cg_prog *cp;
@@ -65,6 +74,7 @@ struct isel {
 	int stack_max;			/* high-water mark of both */
 	struct errstub *stubs;
 	int nstubs;
+	struct coldadd *colds, **cold_tail;	/* in selection order */
 	int err;
 	struct fninfo *fi;		/* this function's plan */
 	struct ir_func *frame_f;	/* whose frame slots (region: owner) */
@@ -726,15 +736,14 @@ static void report_state(struct isel *is, int report)
 
 /* The fault stubs, after the body.  Each goes to a shared tail:
  *   probe, uncaught:  site = 1 + rodata offset of {hdr, "msg near .."};
- *                     goto fault;
+ *                     control.exit_requested = -site; return 0;
+ *                     (one store: no probe starts after it; the
+ *                     runtime polls the stop word and prints the
+ *                     record: bpfgen/ir.h, struct ir_control)
  *   otherwise:        errv = &rodata"msg"; S.err.site = site;
  *                     goto tail(target);
  *   tail(target):     S.err.msg = strcpy(errv), S.err.len = r0;
  *                     goto catch / propagate;
- *   fault:      control.exit_requested = 1;
- *               r0 = 0; cmpxchg(&control.err_site, r0, site); return 0;
- *               (the first error ends the run: no probe starts after
- *               it; the runtime polls err_site and prints the record)
  *   probe, uncaught, when the probe has a report tail anyway (a
  *   message built at run time) and at most 4 such stubs (cheaper):
  *                     errv = &rodata{hdr, "msg near .. at .."};
@@ -749,8 +758,8 @@ static void report_state(struct isel *is, int report)
 static void emit_stubs(struct isel *is)
 {
 	bool is_main = is->f->kind == IRF_PROBE;
-	int report = label(is), cnt = label(is), fault = label(is);
-	int site = vreg(is), nfault = 0, nuncaught = 0;
+	int report = label(is), cnt = label(is);
+	int nuncaught = 0;
 	bool need_report = false, via_report;
 	struct arena *A = &is->cg->s->arena;
 	int *tails = arena__alloc(A, sizeof(int) * 2 * (is->nstubs + 1));
@@ -784,10 +793,10 @@ static void emit_stubs(struct isel *is)
 				need_report = true;
 				continue;
 			}
-			movi(is, site,
-			     1 + cg__rodata_add(is->cg, rec, 8 + is->msl));
-			ja(is, fault);
-			nfault++;
+			st(is, BPF_DW, is->G,
+			   offsetof(struct ir_control, exit_requested),
+			   -(1 + cg__rodata_add(is->cg, rec, 8 + is->msl)));
+			ret0(is);
 			continue;
 		}
 		{
@@ -824,14 +833,6 @@ static void emit_stubs(struct isel *is)
 			st(is, BPF_DW, is->S, rcode(is), IRR_ERROR);
 			ret_imm(is, 1);
 		}
-	}
-	if (nfault) {
-		place(is, fault);
-		st(is, BPF_DW, is->G,
-		   offsetof(struct ir_control, exit_requested), 1);
-		movi(is, 0, 0);
-		cmpxchg(is, is->G, offsetof(struct ir_control, err_site), site);
-		ret0(is);
 	}
 	if (need_report) {
 		place(is, report);
@@ -1782,12 +1783,101 @@ static int lookup_or_insert(struct isel *is, struct ir_map *m, int key,
 	return v;
 }
 
+/* m[keys] += a on a per-CPU array (struct ir_map.percpu, bpfgen/ir.h):
+ *   v = lookup(&m, key);
+ *   if (!v) goto insert;          (out of line: emit_cold_adds)
+ *   lock *v += a;                 (this CPU's copy)
+ * done:
+ * The add is atomic although no other CPU writes this copy: for a
+ * constant it is 2 instructions, a load-add-store 3. */
+static void sel_map_add_percpu(struct isel *is, struct ir_insn *in)
+{
+	struct ir_map *m = in->map;
+	struct coldadd *c = arena__alloc(&is->cg->s->arena, sizeof(*c));
+	int v;
+
+	memset(c, 0, sizeof(*c));
+	c->in = in;
+	c->key = build_key(is, m, in->args);
+	c->label = label(is);
+	c->done = label(is);
+	/* &m in a register that survives the calls, as lookup_or_insert */
+	c->mp = vreg(is);
+	ldmap(is, c->mp, m);
+	v = lookup_mp(is, m, c->mp, c->key);
+	jmp_ri(is, BPF_JEQ, v, 0, c->label);
+	xadd(is, v, 0, val(is, in->a));
+	place(is, c->done);
+	if (!is->cold_tail)
+		is->cold_tail = &is->colds;
+	*is->cold_tail = c;
+	is->cold_tail = &c->next;
+}
+
+/* The inserts of the per-CPU adds, after the body:
+ *   insert: r0 = update(&m, key, &a, BPF_ANY);
+ *           if (r0 == 0) goto done;
+ *           fault("Array overflow")         (a wrapping map: goto done)
+ * BPF_ANY sets only this CPU's copy: a key another CPU inserted since
+ * the lookup keeps that CPU's count, the other copies of a new key are
+ * zeroed by the kernel.  &a is G + 0 (control.one) for a ++ in a probe,
+ * a constant in .rodata, or a stack slot for a computed a. */
+_Static_assert(offsetof(struct ir_control, one) == 0,
+	       "emit_cold_adds points at control.one with G itself");
+
+static void emit_cold_adds(struct isel *is)
+{
+	for (struct coldadd *c = is->colds; c; c = c->next) {
+		struct ir_insn *in = c->in;
+		struct ir_map *m = in->map;
+		int value = vreg(is);
+
+		is->cur = in;
+		if (in->loc.src)
+			is->loc = in->loc;
+		place(is, c->label);
+		stack_tmp_reset(is);
+		if (in->a.kind == IRV_IMM && in->a.imm == 1 &&
+		    is->G != LIR_NONE) {
+			mov(is, value, is->G);	/* &control.one, offset 0 */
+		} else if (in->a.kind != IRV_REG) {
+			int64_t k = in->a.kind == IRV_IMM ? in->a.imm : 0;
+			char *b = arena__alloc(&is->cg->s->arena, 8);
+
+			memcpy(b, &k, 8);
+			ldrodata(is, value, cg__rodata_add(is->cg, b, 8));
+		} else {
+			/* its own slot: the key may sit in this insn's
+			 * stack_tmp bytes, still in use here */
+			int off = stack_alloc(is, 8);
+
+			stx(is, BPF_DW, LIR_FP, off, val(is, in->a));
+			mov(is, value, LIR_FP);
+			op_ri(is, BPF_ADD, value, off);
+		}
+		update_mp(is, m, c->mp, c->key, value, BPF_ANY);
+		if (m->wrap) {
+			ja(is, c->done);
+			continue;
+		}
+		jmp_ri(is, BPF_JEQ, 0, 0, c->done);
+		ja(is, fault_label(is, full_msg(is, m)));
+	}
+}
+
 /* m[keys] += a:  v = lookup_or_insert(&m, key); lock *v += a;  */
 static void sel_map_add(struct isel *is, struct ir_insn *in)
 {
 	struct ir_map *m = in->map;
-	int key = build_key(is, m, in->args), done = label(is);
-	int v = lookup_or_insert(is, m, key, done);
+	int key, done, v;
+
+	if (m->percpu) {
+		sel_map_add_percpu(is, in);
+		return;
+	}
+	key = build_key(is, m, in->args);
+	done = label(is);
+	v = lookup_or_insert(is, m, key, done);
 
 	/* a constant is set only now: no register held across the calls */
 	xadd(is, v, 0, val(is, in->a));
@@ -3558,12 +3648,16 @@ static void sel_sprintf(struct isel *is, struct ir_insn *in)
 	place(is, l);
 }
 
-/* exit(): G->control.exit_requested = 1; send REC_EXIT */
+/* exit(): the stop word goes from 0 (running) to 1, never over an
+ * error's site; send REC_EXIT:
+ *   r0 = 0; cmpxchg(&G->control.exit_requested, r0, 1); send REC_EXIT */
 static void sel_exit(struct isel *is)
 {
-	int dropped = label(is), done = label(is), rec;
+	int dropped = label(is), done = label(is), rec, one = vreg(is);
 
-	st(is, BPF_DW, is->G, offsetof(struct ir_control, exit_requested), 1);
+	movi(is, one, 1);
+	movi(is, 0, 0);
+	cmpxchg(is, is->G, offsetof(struct ir_control, exit_requested), one);
 	rec = rec_reserve(is, 8, REC_EXIT, 0, dropped);
 	rec_submit(is, rec);
 	ja(is, done);
@@ -4506,6 +4600,7 @@ struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
 		if (is.err)
 			break;
 	}
+	emit_cold_adds(&is);
 	emit_stubs(&is);
 	/* return 0 */
 	place(&is, is.lbl_ret0);

@@ -354,3 +354,71 @@ int layout__key_widths(struct ir_program *p)
 	free(w);
 	return 0;
 }
+
+/* ---- per-CPU counters ------------------------------------------------
+ * An array of longs that kernel-side code only adds to becomes a per-CPU
+ * hash (struct ir_map.percpu): no second lookup to insert a key, no race
+ * between CPUs inserting it, no shared cache line per key.  Kernel-side
+ * insns that keep the choice: IR_MAP_ADD, IR_MAP_DELETE, IR_MAP_CLEAR,
+ * IR_MAP_EXISTS, and a foreach that binds no value and sorts on none
+ * (every per-CPU copy exists for every key).  Anything else on the map in
+ * the kernel (a read, an assignment) keeps it shared.  User space may do
+ * anything: the interpreter sums the copies.  A map whose copies would
+ * take more than PERCPU_BYTES_MAX stays shared too. */
+#define PERCPU_BYTES_MAX (64LL << 20)
+
+static bool keeps_percpu(const struct ir_insn *in)
+{
+	switch (in->opc) {
+	case IR_MAP_ADD: case IR_MAP_DELETE: case IR_MAP_CLEAR:
+	case IR_MAP_EXISTS:
+		return true;
+	case IR_FOREACH:
+		return in->val_slot < 0 &&
+		       (in->sort_dir == 0 || in->sort_column > 0);
+	default:
+		return false;
+	}
+}
+
+int layout__percpu(struct ir_program *p, int ncpus)
+{
+	int nmaps = p->maps.n;
+	/* per map: 1 a kernel-side add seen, 2 something else seen */
+	unsigned char *seen = calloc((size_t)nmaps + 1, 1);
+
+	if (!seen)
+		return -ENOMEM;
+	vec_foreach(fi, &p->funcs) {
+		struct ir_func *f = vec_at(&p->funcs, fi);
+
+		if (f->user_space)
+			continue;
+		vec_foreach(bi, &f->blocks) {
+			struct ir_block *b = vec_at(&f->blocks, bi);
+
+			vec_foreach(ii, &b->insns) {
+				struct ir_insn *in = vec_at(&b->insns, ii);
+				struct ir_map *m = in->map;
+
+				if (!m || m->id < 0 || m->id >= nmaps)
+					continue;
+				if (!keeps_percpu(in))
+					seen[m->id] |= 2;
+				else if (in->opc == IR_MAP_ADD)
+					seen[m->id] |= 1;
+			}
+		}
+	}
+	if (ncpus < 1)
+		ncpus = 1;
+	vec_foreach(i, &p->maps) {
+		struct ir_map *m = vec_at(&p->maps, i);
+
+		m->percpu = m->kind == IRM_ARRAY && m->nkeys > 0 &&
+			    m->val_type == IRT_LONG && seen[m->id] == 1 &&
+			    m->max_entries * 8 * ncpus <= PERCPU_BYTES_MAX;
+	}
+	free(seen);
+	return 0;
+}

@@ -589,6 +589,7 @@ static struct ir_val lower_assign(struct lower *l, struct expr *e, bool want)
 		in->nargs = lv.nkeys;
 		in->a = v;
 		in->near = lower__near(l, e->a);
+		in->loc = e->a->loc;	/* "near identifier 'a'" points at a */
 		return v;
 	}
 	old = lval_load(l, &lv);
@@ -618,6 +619,7 @@ static struct ir_val lower_incdec(struct lower *l, struct expr *e, bool want)
 		in->nargs = lv.nkeys;
 		in->a = ir__imm(d);
 		in->near = lower__near(l, e->a);
+		in->loc = e->a->loc;	/* "near identifier 'a'" points at a */
 		return ir__imm(0);
 	}
 	old = lval_load(l, &lv);

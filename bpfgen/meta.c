@@ -273,6 +273,7 @@ static void w_maps(struct mw *w)
 		w_i32(w, m->val_size);
 		w_i64(w, m->max_entries);
 		w_u8(w, m->wrap);
+		w_u8(w, m->percpu);
 		w_u8(w, m->hist);
 		w_i64(w, m->hist_lo);
 		w_i64(w, m->hist_hi);
@@ -869,6 +870,9 @@ static bool map_ok(const struct ir_map *m)
 	if (m->kind == IRM_ARRAY &&
 	    m->val_size < (m->val_type == IRT_STR ? 1 : 8))
 		return false;
+	if (m->percpu && (m->kind != IRM_ARRAY || m->val_type != IRT_LONG ||
+			  !m->nkeys))
+		return false;
 	if (m->kind == IRM_STATS &&
 	    (m->val_size < (int)sizeof(struct ir_stat) +
 			   8 * m->nbuckets ||
@@ -901,6 +905,7 @@ static void r_maps(struct mr *r)
 		m->val_size = r_i32(r);
 		m->max_entries = r_i64(r);
 		m->wrap = r_bool(r);
+		m->percpu = r_bool(r);
 		m->hist = r_enum(r, IRH_LINEAR, "bad histogram kind");
 		m->hist_lo = r_i64(r);
 		m->hist_hi = r_i64(r);

@@ -5,6 +5,7 @@
  *   lower    AST -> IR, loops outlined into regions     (lower.c)
  *   widths   string key columns narrowed to what the keys
  *            stored in them can hold                     (layout.c)
+ *   percpu   arrays the kernel only adds to made per-CPU (layout.c)
  *   check    IR well-formedness, an internal assertion  (irverify.c)
  * -p3 prints the IR (irprint.c).  Pass 4 hands the IR to the BPF code
  * generator (codegen.h) for the kernel-side functions and, with -p4 -m
@@ -13,6 +14,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <bpf/libbpf.h>
 
 #include "codegen.h"
 #include "ir.h"
@@ -34,6 +37,9 @@ int pass3__translate(struct session *s)
 	 * code generator, the interpreter and a saved object's .bstap all
 	 * use this layout, and -p3 shows it */
 	if ((rc = layout__key_widths(p)))
+		return rc;
+	/* arrays the kernel only adds to become per-CPU counters */
+	if ((rc = layout__percpu(p, libbpf_num_possible_cpus())))
 		return rc;
 	if ((rc = ir__check(s, p)))
 		return rc;

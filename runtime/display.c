@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "display.h"
 #include "format.h"
 #include "hist.h"
+#include "mapval.h"
 #include "session.h"
 
 static struct ir_map *globals_map(struct ir_program *p)
@@ -196,8 +198,8 @@ static int collect(struct ir_map *m, struct entry **out, int *nout)
 
 			if (!val)
 				return -ENOMEM;
-			if (bpf_map_lookup_elem(m->fd, key, val))
-				err = -errno;
+			err = mapval__lookup(m, libbpf_num_possible_cpus(),
+					     key, val);
 			if (m->val_type == IRT_STR)
 				v[n].str = (char *)val;
 			else

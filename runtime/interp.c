@@ -31,6 +31,7 @@
 #include "format.h"
 #include "hist.h"
 #include "interp.h"
+#include "mapval.h"
 #include "session.h"
 
 struct ival {
@@ -261,22 +262,23 @@ static int all_keys(const struct ir_map *m, char **out, size_t *n)
 	return 0;
 }
 
+/* bytes a raw lookup of one entry writes (per-CPU maps: every copy) */
 static size_t value_bytes(struct interp *I, const struct ir_map *m)
 {
-	size_t v = ((size_t)m->val_size + 7) & ~(size_t)7;
-
-	return m->kind == IRM_STATS ? v * (size_t)ncpus(I) : v;
+	return mapval__raw_size(m, ncpus(I));
 }
 
 static int map_update(struct interp *I, const struct ir_insn *in,
 		      const struct ir_map *m, const void *key,
 		      const void *val)
 {
-	if (!bpf_map_update_elem(m->fd, key, val, BPF_ANY))
+	int err = mapval__update(m, ncpus(I), key, val, BPF_ANY);
+
+	if (!err)
 		return XR_OK;
-	if (errno == E2BIG || errno == ENOMEM)
+	if (err == -E2BIG || err == -ENOMEM)
 		return fault(I, in, "Array overflow, check MAXMAPENTRIES");
-	return sys_fault(I, in, "map update", -errno);
+	return sys_fault(I, in, "map update", err);
 }
 
 /* ---- wrapping maps (global a%) -------------------------------------------
@@ -605,7 +607,11 @@ static int set_exit(struct interp *I, const struct ir_insn *in)
 		return sys_fault(I, in, "allocation", -ENOMEM);
 	err = globals_read(I, buf);
 	if (!err) {
-		((struct ir_control *)buf)->exit_requested = 1;
+		struct ir_control *c = (struct ir_control *)buf;
+
+		/* 0 -> 1 only: a kernel fault's site stays (bpfgen/ir.h) */
+		if (c->exit_requested == 0)
+			c->exit_requested = 1;
 		err = globals_write(I, buf);
 	}
 	free(buf);
@@ -634,7 +640,7 @@ static int map_get(struct interp *I, const struct ir_insn *in,
 	if (!key)
 		return sys_fault(I, in, "allocation", -ENOMEM);
 	encode_key(I, m, r, in->args, key);
-	if (bpf_map_lookup_elem(m->fd, key, val)) {
+	if (mapval__lookup(m, ncpus(I), key, val)) {
 		if (m->val_type == IRT_STR)
 			dst->s[0] = '\0';
 		else
@@ -663,7 +669,7 @@ static int map_set(struct interp *I, const struct ir_insn *in,
 	} else {
 		int64_t v = L(r, in->a), old = 0;
 
-		if (add && !bpf_map_lookup_elem(m->fd, key, val))
+		if (add && !mapval__lookup(m, ncpus(I), key, val))
 			memcpy(&old, val, 8);
 		v = (int64_t)((uint64_t)v + (uint64_t)old);
 		memcpy(val, &v, 8);
@@ -977,7 +983,7 @@ static int sort_value(struct interp *I, const struct ir_insn *in,
 		e->l = rc == 0 ? stat_value(&st, in->sort_agg) : 0;
 		return 0;
 	}
-	if (bpf_map_lookup_elem(m->fd, e->key, valbuf))
+	if (mapval__lookup(m, ncpus(I), e->key, valbuf))
 		memset(valbuf, 0, (size_t)m->val_size);
 	if (m->val_type == IRT_STR) {
 		e->s = strdup(valbuf);
@@ -1041,7 +1047,7 @@ static void bind_entry(struct interp *I, const struct ir_insn *in,
 	}
 	if (in->val_slot < 0)
 		return;
-	if (bpf_map_lookup_elem(m->fd, key, valbuf))
+	if (mapval__lookup(m, ncpus(I), key, valbuf))
 		memset(valbuf, 0, (size_t)m->val_size);
 	if (m->val_type == IRT_STR)
 		sset(I, frame[in->val_slot].s, valbuf);

@@ -204,7 +204,8 @@ static enum bpf_map_type map_type(const struct ir_map *m)
 {
 	switch (m->kind) {
 	case IRM_GLOBALS: return BPF_MAP_TYPE_ARRAY;
-	case IRM_ARRAY: return BPF_MAP_TYPE_HASH;
+	case IRM_ARRAY:
+		return m->percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
 	case IRM_STATS:
 		return m->nkeys ? BPF_MAP_TYPE_PERCPU_HASH
 				: BPF_MAP_TYPE_PERCPU_ARRAY;

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,6 +48,9 @@ struct run {
 	struct loaded ld;
 	struct output out;
 	struct links links;
+	struct ir_control *ctl;	/* the globals map mapped here, or NULL */
+	size_t ctl_len;		/* its mapping's length */
+	bool ctl_tried;
 	sigset_t oldmask;
 	int sigfd;
 	pid_t child;		/* -c */
@@ -54,7 +58,7 @@ struct run {
 	bool child_exited;
 	int errors;
 	int64_t skipped;
-	bool fault_seen;	/* control.err_site was reported */
+	bool fault_seen;	/* a fault in the stop word was reported */
 };
 
 /* ---- the control block in the globals map ---- */
@@ -87,19 +91,73 @@ static int control_rw(struct run *r, size_t off, int64_t *val, bool write)
 	return err;
 }
 
-static bool exit_requested(struct run *r)
+/* The control block as the kernel probes see it: the globals map
+ * (BPF_F_MMAPABLE since bpfgen/elf.c declares a global variable in
+ * .bss) mapped into this process once.  libbpf 1.1 maps internal maps
+ * only for skeletons, hence our own mmap.  NULL when the map cannot be
+ * mapped (maps made by loader__create_maps: no kernel side to race). */
+static struct ir_control *control_block(struct run *r)
 {
-	int64_t v = 0;
+	struct ir_map *gm = r->ir->globals_map;
+	long page = sysconf(_SC_PAGESIZE);
+	void *v;
 
-	control_rw(r, offsetof(struct ir_control, exit_requested), &v, false);
-	return v != 0;
+	if (r->ctl_tried)
+		return r->ctl;
+	r->ctl_tried = true;
+	if (!r->ld.obj || !gm || gm->fd < 0 || page <= 0 ||
+	    gm->val_size < (int)sizeof(struct ir_control))
+		return NULL;
+	r->ctl_len = ((size_t)gm->val_size + page - 1) & ~(size_t)(page - 1);
+	v = mmap(NULL, r->ctl_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 gm->fd, 0);
+	if (v == MAP_FAILED)
+		return NULL;
+	r->ctl = v;
+	return r->ctl;
 }
 
+static void control_unmap(struct run *r)
+{
+	if (r->ctl)
+		munmap(r->ctl, r->ctl_len);
+	r->ctl = NULL;
+}
+
+/* The stop word (bpfgen/ir.h, struct ir_control.exit_requested):
+ * 0 running, 1 exit(), < 0 a kernel fault's site. */
+static int64_t stop_word(struct run *r)
+{
+	struct ir_control *c = control_block(r);
+	int64_t v = 0;
+
+	if (c)
+		return __atomic_load_n(&c->exit_requested, __ATOMIC_ACQUIRE);
+	control_rw(r, offsetof(struct ir_control, exit_requested), &v, false);
+	return v;
+}
+
+static bool exit_requested(struct run *r)
+{
+	return stop_word(r) != 0;
+}
+
+/* Stop the kernel probes: the stop word from 0 to 1, never over a
+ * fault's site (a compare-and-swap on the mapped .bss). */
 static void request_exit(struct run *r)
 {
-	int64_t one = 1;
+	struct ir_control *c = control_block(r);
+	int64_t zero = 0, one = 1;
 
-	control_rw(r, offsetof(struct ir_control, exit_requested), &one, true);
+	if (c) {
+		__atomic_compare_exchange_n(&c->exit_requested, &zero, one,
+					    false, __ATOMIC_SEQ_CST,
+					    __ATOMIC_SEQ_CST);
+		return;
+	}
+	if (stop_word(r) == 0)
+		control_rw(r, offsetof(struct ir_control, exit_requested),
+			   &one, true);
 }
 
 /* The object's .rodata (constant strings and the records of the fault
@@ -122,19 +180,20 @@ static const char *object_rodata(struct run *r, size_t *size)
 }
 
 /* A kernel probe that faults with a fixed message does not send a
- * record: it puts 1 + the .rodata offset of its ready-made REC_ERROR
- * (or REC_MAXACTION) record into control.err_site, the first fault
- * only (bpfgen/isel.c).  Report it once, as if the record had come
- * through the ring buffer, after the output the probes sent before it. */
+ * record: it stores -(1 + the .rodata offset of its ready-made REC_ERROR
+ * (or REC_MAXACTION) record) into the stop word, control.exit_requested
+ * (bpfgen/isel.c).  Report it once, as if the record had come through
+ * the ring buffer, after the output the probes sent before it. */
 static void check_fault(struct run *r)
 {
 	int64_t site = 0;
 	size_t size = 0, len = 8 + (size_t)r->ir->maxstringlen;
 	const char *ro;
 
-	if (r->fault_seen ||
-	    control_rw(r, offsetof(struct ir_control, err_site), &site,
-		       false) || site <= 0)
+	if (r->fault_seen)
+		return;
+	site = -stop_word(r);
+	if (site <= 0)
 		return;
 	r->fault_seen = true;
 	output__drain(&r->out);
@@ -154,11 +213,13 @@ static void check_fault(struct run *r)
  *   boot_offset_ns (and its old name `reserved`): gettimeofday_*() in
  *     the kernel is ktime_get_ns() + this offset;
  *   target_pid: target();
- *   nr_cpus: the possible CPUs. */
+ *   nr_cpus: the possible CPUs;
+ *   one: 1 (the value a kernel-side a[k]++ inserts). */
 static int store_control(struct run *r)
 {
 	struct timespec rt, mono;
 	int64_t off, pid = r->s->target_pid, ncpu = libbpf_num_possible_cpus();
+	int64_t one = 1;
 	int err;
 
 	clock_gettime(CLOCK_REALTIME, &rt);
@@ -167,8 +228,10 @@ static int store_control(struct run *r)
 	      (rt.tv_nsec - mono.tv_nsec);
 	if (ncpu < 1)
 		ncpu = 1;
-	err = control_rw(r, offsetof(struct ir_control, boot_offset_ns),
-			 &off, true);
+	err = control_rw(r, offsetof(struct ir_control, one), &one, true);
+	if (!err)
+		err = control_rw(r, offsetof(struct ir_control, boot_offset_ns),
+				 &off, true);
 	if (!err)
 		err = control_rw(r, offsetof(struct ir_control, reserved),
 				 &off, true);
@@ -571,6 +634,7 @@ int pass5__run(struct session *s)
 	reap_child(&r, true);
 	output__free(&r.out);
 	links__destroy(&r.links);
+	control_unmap(&r);
 	loader__unload(&r.ld);
 	if (r.sigfd >= 0) {
 		close(r.sigfd);
