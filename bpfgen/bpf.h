@@ -64,6 +64,7 @@ enum {
 	HELPER_map_update_elem = 2,
 	HELPER_map_delete_elem = 3,
 	HELPER_ktime_get_ns = 5,
+	HELPER_get_prandom_u32 = 7,
 	HELPER_get_smp_processor_id = 8,
 	HELPER_get_current_pid_tgid = 14,
 	HELPER_get_current_uid_gid = 15,

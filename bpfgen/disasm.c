@@ -47,6 +47,7 @@ static const char *helper_name(int id)
 	case HELPER_map_update_elem: return "map_update_elem";
 	case HELPER_map_delete_elem: return "map_delete_elem";
 	case HELPER_ktime_get_ns: return "ktime_get_ns";
+	case HELPER_get_prandom_u32: return "get_prandom_u32";
 	case HELPER_get_smp_processor_id: return "get_smp_processor_id";
 	case HELPER_get_current_pid_tgid: return "get_current_pid_tgid";
 	case HELPER_get_current_uid_gid: return "get_current_uid_gid";

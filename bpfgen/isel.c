@@ -23,6 +23,7 @@
 
 #include "bpf.h"
 #include "lir.h"
+#include "provider.h"
 #include "record.h"
 #include "session.h"
 
@@ -4339,17 +4340,63 @@ static bool uses_zkey(const struct ir_func *f)
 	return false;
 }
 
+/* The countdown data of a timer.X(N).randomize(M) probe, or NULL. */
+static const struct prov_timer_data *timer_countdown_of(struct ir_func *f)
+{
+	const struct derived_probe *dp = f->probe;
+	const struct prov_timer_data *d;
+
+	if (f->kind != IRF_PROBE || !dp || dp->prov != &prov_timer ||
+	    !dp->prov_data)
+		return NULL;
+	d = dp->prov_data;
+	return d->randomize && d->ticks_span > 0 ? d : NULL;
+}
+
+/* A randomized interval timer (struct prov_timer_data): its event fires
+ * every base period and the probe runs when its countdown reaches 1, a
+ * new count drawn each time.  The countdown is 8 bytes of per-CPU
+ * scratch no other code uses (the event stays on one CPU):
+ *   c = S->cd;
+ *   if (c > 1) { S->cd = c - 1; return 0; }
+ *   S->cd = lo + get_prandom_u32() % span;
+ *   if (c == 0) return 0;        (the first base period only arms it) */
+static void timer_countdown(struct isel *is, const struct prov_timer_data *d)
+{
+	int off = scratch_alloc_shared(is, 8);
+	int c = vreg(is), r = vreg(is), wait = label(is), go = label(is);
+
+	ldx(is, BPF_DW, c, is->S, off);
+	jmp_ri(is, BPF_JSGT, c, 1, wait);
+	call(is, HELPER_get_prandom_u32, 0);
+	mov(is, r, 0);
+	op_ri(is, BPF_MOD, r, d->ticks_span);
+	op_ri(is, BPF_ADD, r, d->ticks_lo);
+	stx(is, BPF_DW, is->S, off, r);
+	jmp_ri(is, BPF_JEQ, c, 0, is->lbl_ret0);
+	ja(is, go);
+	place(is, wait);
+	op_ri(is, BPF_SUB, c, 1);
+	stx(is, BPF_DW, is->S, off, c);
+	ret0(is);
+	place(is, go);
+}
+
 /* Probe prologue:
  *   G = &globals.bss[0];   (BPF_PSEUDO_MAP_VALUE: no lookup, no check)
  *   if (G->control.exit_requested) return 0;
  *   *(u32 *)(fp - 4) = 0;                        (if S or a scalar
  *   S = map_lookup_elem(&scratch, fp - 4);        statistic is used)
  *   if (!S) return 0;
+ *   (a randomized timer: timer_countdown)
  * Promoted long locals start at 0; strings at "". */
 static void prologue(struct isel *is, bool need_s)
 {
 	int t = vreg(is);
 	struct lir *l = put(is, LK_LDMAPVAL);
+	const struct prov_timer_data *cd = timer_countdown_of(is->f);
+
+	need_s |= cd != NULL;
 
 	is->G = vreg(is);
 	l->dst = is->G;
@@ -4370,6 +4417,8 @@ static void prologue(struct isel *is, bool need_s)
 			jmp_ri(is, BPF_JEQ, is->S, 0, is->lbl_ret0);
 		}
 	}
+	if (cd)
+		timer_countdown(is, cd);
 	init_locals(is, 0);
 }
 

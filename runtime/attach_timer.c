@@ -3,10 +3,12 @@
  *
  * timer.<unit>(N) is one cpu-clock event with sample_period = N in ns on
  * one CPU (the first online one): stap's interval timers fire on one CPU
- * too.  .randomize(M): the period is drawn once, uniformly in
- * [N - M, N + M], when the probe is attached (stap draws a new one for
- * every expiry; re-arming a perf event each time would cost a system
- * call per firing).  timer.profile: one event per online CPU at the
+ * too.  .randomize(M): a new period in [N - M, N + M] for every expiry,
+ * as stap: the event fires every base period (an eighth of M or so,
+ * prov_timer.c) and the probe itself counts down a random number of
+ * them (bpfgen/isel.c), no system call per expiry.  The countdown lives
+ * in per-CPU memory: the event must stay on its one CPU.
+ * timer.profile: one event per online CPU at the
  * kernel's tick rate (CONFIG_HZ, read from /boot/config-<release>, 250
  * when unknown).
  */
@@ -14,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "attach.h"
 #include "provider.h"
@@ -44,20 +45,21 @@ static uint64_t kernel_hz(struct session *s)
 static uint64_t timer_period(struct attach_req *r,
 			     const struct prov_timer_data *d)
 {
-	uint64_t p = d->period_ns, rnd = d->randomize_ns, u = 0;
+	uint64_t p = d->period_ns;
 
+	if (d->randomize) {
+		/* the base period the probe counts down (prov_timer.c) */
+		p = d->base_ns;
+		if (d->unit == TU_JIFFIES && !p)
+			p = NSEC_PER_SEC / kernel_hz(r->s);
+		return p ? p : 1;
+	}
 	if (d->unit == TU_HZ && !p && d->hz)
 		p = NSEC_PER_SEC / d->hz;
 	if (d->unit == TU_JIFFIES && !p)
 		p = d->interval * (NSEC_PER_SEC / kernel_hz(r->s));
 	if (d->unit == TU_PROFILE)
 		p = NSEC_PER_SEC / kernel_hz(r->s);
-	if (rnd) {
-		if (getrandom(&u, sizeof(u), 0) != sizeof(u))
-			u = (uint64_t)(uintptr_t)&u;
-		u %= 2 * rnd + 1;
-		p = p + u > rnd ? p + u - rnd : 1;
-	}
 	return p ? p : 1;
 }
 

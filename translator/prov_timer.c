@@ -1,8 +1,9 @@
 /* prov_timer.c - timer.s(N) .. timer.jiffies(N), .randomize(M), and
  * timer.profile / timer.profile.tick.
  *
- * Interval timers fire on one CPU every N units (plus a uniform random
- * 0..M more with .randomize(M)); timer.hz(N) fires N times a second;
+ * Interval timers fire on one CPU every N units (with .randomize(M),
+ * every N - M to N + M units, drawn again at each expiry); timer.hz(N)
+ * fires N times a second;
  * timer.profile fires on every CPU at each scheduler tick.  Units have
  * stap's long spellings too: sec, msec, usec, nsec.
  */
@@ -26,6 +27,36 @@ static const struct {
 
 /* shortest period we let a timer have: 100us */
 #define TIMER_MIN_NS 100000ULL
+
+/* The countdown of a randomized interval timer (see prov_timer_data):
+ * a base period of an eighth of M (so the drawn periods take about 17
+ * values), at least TIMER_MIN_NS and at most one unit and N - M;
+ * jiffies count in jiffies. */
+static void timer_countdown(struct prov_timer_data *d, uint64_t unit_ns)
+{
+	uint64_t n = d->period_ns, m = d->randomize_ns, g;
+
+	if (!d->randomize)
+		return;
+	if (d->unit == TU_JIFFIES) {
+		d->base_ns = 0;
+		d->ticks_lo = d->interval - d->randomize;
+		d->ticks_span = 2 * d->randomize + 1;
+		return;
+	}
+	g = m / 8;
+	if (unit_ns && g > unit_ns)
+		g = unit_ns;
+	if (g > n - m)
+		g = n - m;
+	if (g < TIMER_MIN_NS)
+		g = TIMER_MIN_NS;
+	d->base_ns = g;
+	d->ticks_lo = (int64_t)((n - m + g / 2) / g);
+	if (d->ticks_lo < 1)
+		d->ticks_lo = 1;
+	d->ticks_span = (int64_t)((2 * m + g / 2) / g) + 1;
+}
 
 static int timer_profile(struct session *s, struct derived_probe *dp,
 			 struct prov_timer_data *d)
@@ -81,8 +112,10 @@ static int timer_interval(struct session *s, struct derived_probe *dp,
 			return -EINVAL;
 		}
 	}
-	if (d->unit == TU_JIFFIES)
+	if (d->unit == TU_JIFFIES) {
+		timer_countdown(d, 0);
 		return 1;
+	}
 	if (d->unit == TU_HZ) {
 		if (d->interval > 1000000000 / (int64_t)TIMER_MIN_NS) {
 			diag__error(s, &c->loc, "semantic error",
@@ -95,6 +128,9 @@ static int timer_interval(struct session *s, struct derived_probe *dp,
 		d->period_ns = 1000000000ULL / d->hz;
 		d->randomize_ns = d->randomize ?
 				  1000000000ULL / (uint64_t)d->randomize : 0;
+		if (d->randomize_ns >= d->period_ns)
+			d->randomize_ns = d->period_ns - 1;
+		timer_countdown(d, 0);
 		return 1;
 	}
 	if ((uint64_t)d->interval > UINT64_MAX / units[u].ns) {
@@ -111,6 +147,7 @@ static int timer_interval(struct session *s, struct derived_probe *dp,
 			    "is 100us", (long long)d->interval, units[u].name);
 		return -EINVAL;
 	}
+	timer_countdown(d, units[u].ns);
 	return 1;
 }
 

@@ -109,6 +109,14 @@ struct prov_timer_data {
 	uint64_t randomize_ns;		/* randomize in ns */
 	uint64_t hz;			/* timer.hz(N): N */
 	bool tick;			/* timer.profile.tick */
+	/* .randomize(M): stap draws a new period in [N - M, N + M] at
+	 * every expiry.  The perf event then fires every base period and
+	 * the probe counts down a number of base periods drawn in
+	 * [ticks_lo, ticks_lo + ticks_span) each time it runs (bpfgen/
+	 * isel.c, prologue).  base_ns 0 with TU_JIFFIES: one jiffy, which
+	 * only the runtime knows. */
+	uint64_t base_ns;
+	int64_t ticks_lo, ticks_span;
 };
 
 struct prov_perf_data {
