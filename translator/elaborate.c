@@ -430,23 +430,32 @@ static int derive_point(struct elab *e, struct derive *d,
 	return bad && !total ? -1 : total;
 }
 
+/* Each point the user wrote, its {a,b} groups expanded first as stap's
+ * parser does: each alternative is a written point of its own (shown
+ * by -p2, and a '!' one that resolves ends the list). */
 void elab__derive_probe(struct elab *e, struct probe *p)
 {
 	struct session *s = e->s;
 
 	vec_foreach(i, &p->points) {
-		struct probe_point *pt = vec_at(&p->points, i);
-		struct derive d = { 0 };
-		int n;
+		struct vec alts = { 0 };
 
-		d.user = p;
-		d.written = pt;
-		if (p->body)
-			vec__push(&s->arena, &d.body,
-				  piece_new(s, p->body, NULL, p->file));
-		n = derive_point(e, &d, pt, p->file);
-		if (n > 0 && pt->sufficient)
-			break;
+		pp__brace_expand(s, vec_at(&p->points, i), &alts);
+		vec_foreach(k, &alts) {
+			struct probe_point *pt = vec_at(&alts, k);
+			struct derive d = { 0 };
+			int n;
+
+			d.user = p;
+			d.written = pt;
+			if (p->body)
+				vec__push(&s->arena, &d.body,
+					  piece_new(s, p->body, NULL,
+						    p->file));
+			n = derive_point(e, &d, pt, p->file);
+			if (n > 0 && pt->sufficient)
+				return;
+		}
 	}
 }
 

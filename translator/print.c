@@ -597,9 +597,9 @@ void print__stmt(FILE *f, const struct stmt *st, int indent)
 /* ---- declarations ----------------------------------------------------- */
 
 /* comp = name ['(' (number | string) ')'] */
-static void print_ppcomp(FILE *f, const struct ppcomp *c)
+static void print_ppcomp(FILE *f, const struct ppcomp *c, const char *name)
 {
-	out_s(f, c->name);
+	out_s(f, name);
 	if (!c->arg)
 		return;
 	out_c(f, '(');
@@ -607,13 +607,17 @@ static void print_ppcomp(FILE *f, const struct ppcomp *c)
 	out_c(f, ')');
 }
 
-/* point = comp ('.' comp)* ['?'] ['!'] [' if (' expr ')'] */
-void probe_point__print(FILE *f, const struct probe_point *pp)
+/* point = comp ('.' comp)* ['?'] ['!'] [' if (' expr ')']
+ * names[i], when given, replaces the name of component i. */
+static void print_point(FILE *f, const struct probe_point *pp,
+			const char *const *names)
 {
 	vec_foreach(i, &pp->comps) {
+		const struct ppcomp *c = vec_at(&pp->comps, i);
+
 		if (i)
 			out_c(f, '.');
-		print_ppcomp(f, vec_at(&pp->comps, i));
+		print_ppcomp(f, c, names ? names[i] : c->name);
 	}
 	if (pp->optional)
 		out_c(f, '?');
@@ -626,28 +630,156 @@ void probe_point__print(FILE *f, const struct probe_point *pp)
 	}
 }
 
-/* points = point (', ' point)* */
-static void print_points(FILE *f, const struct vec *points)
+void probe_point__print(FILE *f, const struct probe_point *pp)
 {
-	vec_foreach(i, points) {
-		if (i)
-			out_s(f, ", ");
-		probe_point__print(f, vec_at(points, i));
+	print_point(f, pp, NULL);
+}
+
+/* ---- {a,b} groups in probe point names ----
+ *
+ * stap's -p1 shows a probe point with alternatives as the points it
+ * stands for: "timer.{s,ms}(1)" is "timer.s(1), timer.ms(1)", with the
+ * leftmost group varying slowest, nested groups flattened in order.
+ * A point whose expansion would not read back as the same points (an
+ * empty alternative, an unclosed group) or that names more than
+ * PP_PRINT_MAX points is printed as written: pass 2 expands it alike. */
+
+#define PP_PRINT_MAX 1024
+
+/* the '}' closing the group that opens at open, or NULL */
+static const char *group_close(const char *open)
+{
+	int depth = 0;
+
+	for (const char *p = open; *p; p++) {
+		if (*p == '{')
+			depth++;
+		else if (*p == '}' && --depth == 0)
+			return p;
 	}
+	return NULL;
+}
+
+/* name = text ['{' name (',' name)* '}' name]
+ * Push the expansions of name on out (the first group's alternatives
+ * in order, each one expanded further); false when one is empty or
+ * malformed, or when there are too many. */
+static bool expand_name(struct arena *a, const char *name, struct vec *out)
+{
+	const char *open = strchr(name, '{'), *close, *alt;
+	int depth = 0;
+
+	if (!open) {
+		if (!*name || strchr(name, '}') || out->n >= PP_PRINT_MAX)
+			return false;
+		vec__push(a, out, (void *)name);
+		return true;
+	}
+	close = group_close(open);
+	if (!close)
+		return false;
+	alt = open + 1;
+	for (const char *p = alt; p <= close; p++) {
+		if (*p == '{') {
+			depth++;
+		} else if (*p == '}' && p != close) {
+			depth--;
+		} else if ((*p == ',' && !depth) || p == close) {
+			char *n = arena__printf(a, "%.*s%.*s%s",
+						(int)(open - name), name,
+						(int)(p - alt), alt, close + 1);
+
+			if (p == alt || !expand_name(a, n, out))
+				return false;
+			alt = p + 1;
+		}
+	}
+	return true;
+}
+
+/* The alternatives of every component name of pp into alts[] (each a
+ * vec of names); false when pp is to be printed as written. */
+static bool expand_point(struct arena *a, const struct probe_point *pp,
+			 struct vec *alts)
+{
+	long total = 1;
+	bool any = false;
+
+	vec_foreach(i, &pp->comps) {
+		const struct ppcomp *c = vec_at(&pp->comps, i);
+
+		any |= strchr(c->name, '{') != NULL;
+		if (!expand_name(a, c->name, &alts[i]))
+			return false;
+		total *= alts[i].n;
+		if (total > PP_PRINT_MAX)
+			return false;
+	}
+	return any;
+}
+
+/* points = point (', ' point)*, a point with {a,b} groups standing for
+ * all of its alternatives */
+static void print_points_expanded(FILE *f, struct session *s,
+				  const struct probe_point *pp, bool first)
+{
+	int n = pp->comps.n;
+	struct vec *alts;
+	const char **names;
+	int *idx;
+
+	if (!s || !n) {
+		if (!first)
+			out_s(f, ", ");
+		print_point(f, pp, NULL);
+		return;
+	}
+	alts = arena__alloc(&s->arena, sizeof(*alts) * (size_t)n);
+	if (!expand_point(&s->arena, pp, alts)) {
+		if (!first)
+			out_s(f, ", ");
+		print_point(f, pp, NULL);
+		return;
+	}
+	names = arena__alloc(&s->arena, sizeof(*names) * (size_t)n);
+	idx = arena__alloc(&s->arena, sizeof(*idx) * (size_t)n);
+	for (;;) {
+		int i;
+
+		for (i = 0; i < n; i++)
+			names[i] = vec_at(&alts[i], idx[i]);
+		if (!first)
+			out_s(f, ", ");
+		first = false;
+		print_point(f, pp, names);
+		/* the next combination: the last component fastest */
+		for (i = n - 1; i >= 0 && ++idx[i] == alts[i].n; i--)
+			idx[i] = 0;
+		if (i < 0)
+			break;
+	}
+}
+
+/* points = point (', ' point)* */
+static void print_points(FILE *f, struct session *s,
+			 const struct vec *points)
+{
+	vec_foreach(i, points)
+		print_points_expanded(f, s, vec_at(points, i), i == 0);
 }
 
 /* probe = ['private '] 'probe ' points ' ' block
  * alias = 'probe ' points (' = ' | ' += ') points ' ' block */
-static void print_probe(FILE *f, const struct probe *p)
+static void print_probe(FILE *f, struct session *s, const struct probe *p)
 {
 	if (p->is_private)
 		out_s(f, "private ");
 	out_s(f, "probe ");
 	if (p->is_alias) {
-		print_points(f, &p->alias_names);
+		print_points(f, s, &p->alias_names);
 		out_s(f, p->epilogue ? " += " : " = ");
 	}
-	print_points(f, &p->points);
+	print_points(f, s, &p->points);
 	out_c(f, ' ');
 	if (p->body)
 		print_block(f, p->body, 0);
@@ -723,7 +855,6 @@ static void print_global(FILE *f, const struct vardecl *v)
  * in source order */
 void print__file(struct session *s, FILE *f, const struct stpfile *file)
 {
-	(void)s;
 	if (!file)
 		return;
 	flockfile(f);
@@ -733,7 +864,7 @@ void print__file(struct session *s, FILE *f, const struct stpfile *file)
 		switch (d->kind) {
 		case DK_PROBE:
 		case DK_ALIAS:
-			print_probe(f, d->ptr);
+			print_probe(f, s, d->ptr);
 			break;
 		case DK_FUNCTION:
 			print_function(f, d->ptr);

@@ -6,8 +6,9 @@
  * walked repeatedly; each walk fills in unknown types from the context
  * (assignments, operators, calls, printf formats, foreach) until a walk
  * changes nothing.  A last walk reports conflicts ("type mismatch (long
- * vs. string)" at the use, a note where the type was first inferred),
- * then whatever stayed unknown is "unresolved type".
+ * vs. string)" at the use, a note where the type was first inferred;
+ * a return that disagrees with its function in stap's words, see
+ * t_return), then whatever stayed unknown is "unresolved type".
  */
 #include <string.h>
 
@@ -19,6 +20,10 @@ struct tctx {
 	bool report;
 	int changes;
 	struct funcdecl *fn;
+	/* a call's context may settle the callee's return type; off at
+	 * first, so that a function's type comes from its own returns
+	 * where they tell it (as in stap) */
+	bool call_ret;
 };
 
 /* an expectation from the context */
@@ -322,7 +327,7 @@ static enum type t_call(struct tctx *c, struct expr *x, struct want w)
 				    "statistics cannot be passed to functions");
 	}
 	fi = elab__info(c->e, fn);
-	if (fn->ret != TY_VOID && w.t != TY_STATS)
+	if (fn->ret != TY_VOID && w.t != TY_STATS && c->call_ret)
 		settle(c, &fn->ret, &fi->type_loc, &fi->type_set, w.t,
 		       &x->loc);
 	x->type = fn->ret;
@@ -766,6 +771,79 @@ static void t_delete(struct tctx *c, struct stmt *st)
 		x->type = v->type;
 }
 
+/* The type an expression has, without reporting anything: at the
+ * fixpoint a quiet walk changes nothing. */
+static enum type quiet_type(struct tctx *c, struct expr *x)
+{
+	bool report = c->report;
+	enum type t;
+
+	c->report = false;
+	t = t_expr(c, x, ANY);
+	c->report = report;
+	return t;
+}
+
+static bool is_value_type(enum type t)
+{
+	return t == TY_LONG || t == TY_STRING;
+}
+
+/* A returned value that disagrees with the function's type, in stap's
+ * words.  A variable or call that got its type elsewhere is wrong by
+ * the function's type, with a note at that origin; any other value
+ * conflicts with a declared type ("expected VALUE but found DECLARED",
+ * stap's order) or with the type an earlier return or call inferred. */
+static void return_mismatch(struct tctx *c, struct funcdecl *fn,
+			    const struct expr *x, enum type t)
+{
+	struct syminfo *fi = elab__info(c->e, fn);
+	const struct loc *own = origin(c, x);
+
+	if (own && own != &x->loc &&
+	    (own->src != x->loc.src || own->line != x->loc.line ||
+	     own->col != x->loc.col)) {
+		diag__error(c->s, &x->loc, "semantic error",
+			    "type mismatch (%s)", type__name(fn->ret));
+		diag__note(c->s, own, "type was first inferred here (%s)",
+			   type__name(t));
+	} else if (fn->ret_declared) {
+		diag__error(c->s, &x->loc, "semantic error",
+			    "type mismatch: expected %s but found %s",
+			    type__name(t), type__name(fn->ret));
+	} else {
+		diag__error(c->s, &x->loc, "semantic error",
+			    "type mismatch (%s)", type__name(t));
+		diag__note(c->s, fi->type_set ? &fi->type_loc : &fn->loc,
+			   "type was first inferred here (%s)",
+			   type__name(fn->ret));
+	}
+}
+
+/* 'return;' in a function that has a value, declared or from another
+ * return: stap's "unknown" type against the function's. */
+static void bare_return(struct tctx *c, struct funcdecl *fn,
+			const struct stmt *st)
+{
+	struct syminfo *fi = elab__info(c->e, fn);
+
+	if (!is_value_type(fn->ret))
+		return;
+	if (fn->ret_declared) {
+		diag__error(c->s, &st->loc, "semantic error",
+			    "type mismatch: expected unknown but found %s",
+			    type__name(fn->ret));
+		return;
+	}
+	diag__error(c->s, &st->loc, "semantic error",
+		    "type mismatch (unknown)");
+	diag__note(c->s, fi->type_set ? &fi->type_loc : &fn->loc,
+		   "type was first inferred here (%s)", type__name(fn->ret));
+}
+
+/* return = 'return' [expr] ';'
+ * The value settles the function's type; a value of the other type,
+ * or no value in a function that has one, is a type mismatch. */
 static void t_return(struct tctx *c, struct stmt *st)
 {
 	struct funcdecl *fn = c->fn;
@@ -773,11 +851,25 @@ static void t_return(struct tctx *c, struct stmt *st)
 	struct want w;
 	enum type t;
 
-	if (!fn || !st->e)
+	if (!fn)
 		return;
+	if (!st->e) {
+		if (c->report)
+			bare_return(c, fn, st);
+		return;
+	}
 	fi = elab__info(c->e, fn);
 	w.t = fn->ret == TY_VOID ? TY_UNKNOWN : fn->ret;
 	w.loc = fi->type_set ? &fi->type_loc : &fn->loc;
+	if (c->report && is_value_type(w.t)) {
+		t = quiet_type(c, st->e);
+		if (is_value_type(t) && t != w.t) {
+			/* the value's own errors, then the conflict */
+			t_expr(c, st->e, ANY);
+			return_mismatch(c, fn, st->e, t);
+			return;
+		}
+	}
 	t = t_expr(c, st->e, w);
 	settle(c, &fn->ret, &fi->type_loc, &fi->type_set, t, &st->e->loc);
 	if (c->report && t == TY_STATS)
@@ -972,10 +1064,14 @@ void types__infer(struct elab *e)
 	int iter = 0;
 
 	init_types(&c);
-	do {
-		c.changes = 0;
-		walk_all(&c);
-	} while (c.changes && ++iter < 1000);
+	/* to a fixpoint with the returns alone, then with calls too */
+	for (int phase = 0; phase < 2; phase++) {
+		c.call_ret = phase == 1;
+		do {
+			c.changes = 0;
+			walk_all(&c);
+		} while (c.changes && ++iter < 1000);
+	}
 	c.report = true;
 	walk_all(&c);
 	if (e->s->errors)
