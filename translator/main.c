@@ -348,8 +348,17 @@ static int run_passes(struct session *s)
 {
 	struct pass_clock c;
 
-	if (s->run_object)
+	if (s->run_object) {
+		/* limits are compiled in: say so rather than ignore them */
+		vec_foreach(i, &s->defines) {
+			const struct define *d = vec_at(&s->defines, i);
+
+			diag__warning(s, NULL, "-D %s has no effect with --run: "
+				      "the object keeps the limits it was "
+				      "compiled with", d->name);
+		}
 		return run__object(s, s->run_object);
+	}
 	if (s->list_pattern)
 		return list__probes(s) ? 1 : 0;
 
