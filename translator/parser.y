@@ -9,7 +9,9 @@
  * to ';' or the closing '}') and at declaration level.
  *
  * Probe point names are glued by the token feeder: inside a probe header
- * adjacent pieces such as "sys_" "*" or "{open,close}" become one PPNAME.
+ * adjacent pieces such as "sys_" "*" become one PPNAME.  A "{a,b}" group
+ * of alternatives is a component of its own, as in stap: nothing glued
+ * to it, no parameter after it (see pp_group).
  */
 %code requires {
 #include "ast.h"
@@ -17,6 +19,7 @@
 
 struct parser;
 struct fe;
+struct ppsfx;
 }
 
 %code {
@@ -35,11 +38,28 @@ struct parser {
 	/* probe headers: gluing component names */
 	bool hdr, comp_start;
 	int hdr_depth;
+	int hdr_groups;			/* "{a,b}" groups open */
+	const struct token *body_like;	/* group '{' ending its line */
+	/* "x{a,": a would-be group glued to a name, opening the body */
+	const struct token *glued_open, *glued_comma;
+	bool pp_overflow;		/* expansion limit reported */
+	/* bodies: in a function's (return allowed) or a probe's */
+	bool in_function;
+	bool return_reported;
+	int braces;			/* '{' open in the body */
 	/* follow-on errors: one error inside parentheses is enough for
 	 * the rest of its line */
 	int paren;
 	const struct token *err_tok;
 	int err_paren;
+};
+
+/* what follows a point's components: "?", "!", "if (cond)" */
+struct ppsfx {
+	bool optional, sufficient;
+	const struct token *flag;	/* the first '?' or '!' */
+	struct expr *cond;
+	const struct token *cond_end;	/* the ')' closing the condition */
 };
 
 /* foreach (value = [k1, k2] in ...) while it is parsed */
@@ -65,6 +85,18 @@ static struct expr *sym_new(struct parser *p, const struct token *t);
 static struct vardecl *var_new(struct parser *p, const struct token *t);
 static struct ppcomp *comp_new(struct parser *p, const struct token *t,
 			       struct expr *arg);
+static struct vec *pp_single(struct parser *p, struct ppcomp *c);
+static struct vec *pp_group(struct parser *p, const struct token *open,
+			    struct vec *alts);
+static struct vec *pp_product(struct parser *p, struct vec *a,
+			      struct vec *b);
+static struct vec *pp_append(struct parser *p, struct vec *a,
+			     struct vec *b);
+static struct vec *pp_finish(struct parser *p, struct vec *pts,
+			     const struct ppsfx *sfx);
+static struct ppsfx *sfx_flag(struct parser *p, struct ppsfx *sfx,
+			      const struct token *t);
+static void check_return(struct parser *p, const struct token *t);
 static const char *tok_desc(struct parser *p, const struct token *t);
 static void expansion_notes(struct parser *p, const struct token *t);
 static void syntax_error(struct parser *p, const struct token *t,
@@ -128,7 +160,6 @@ static bool is_operator_sym(yysymbol_kind_t sym);
 static bool is_keyword(int k);
 static bool is_piece(int k);
 static bool adjacent(const struct token *a, const struct token *b);
-static int alt_group_end(struct parser *p, int i);
 static struct token *glue_name(struct parser *p);
 static void header_track(struct parser *p, const struct token *t);
 static struct stpfile *parse_tokens(struct session *s,
@@ -150,12 +181,11 @@ static struct stpfile *parse_tokens(struct session *s,
 	struct expr *e;
 	struct stmt *st;
 	struct vec *v;
-	struct probe_point *pp;
-	struct ppcomp *comp;
 	struct vardecl *var;
 	struct probe *probe;
 	struct funcdecl *fn;
 	struct fe *fe;
+	struct ppsfx *sfx;
 	int i;
 }
 
@@ -254,13 +284,13 @@ static struct stpfile *parse_tokens(struct session *s,
 %precedence INC DEC
 %precedence ARROW
 
-%type <i> opt_private pp_flags opt_type fe_sort fe_agg
+%type <i> opt_private opt_type fe_sort fe_agg
+%type <sfx> pp_flags pp_suffix
 %type <probe> probe_decl
-%type <v> pp_list pp_comps opt_params param_list gvar_list stmts
+%type <v> pp_list probe_point pp_comps pp_comp
+%type <v> opt_params param_list gvar_list stmts
 %type <v> opt_args arg_list index_list fe_slice fe_key_list
-%type <pp> probe_point
-%type <comp> pp_comp
-%type <e> pp_literal pp_cond expr opt_expr primary chained index_elem
+%type <e> pp_literal expr opt_expr primary chained index_elem
 %type <e> fe_limit hist
 %type <tok> opt_module member
 %type <var> param gvar gvar_head
@@ -311,33 +341,32 @@ probe_decl:
 		{ $$ = alias_new(p, $1, $2, $4, $5, true); }
 	;
 
+/* points = point ("," point)*
+ * Every rule from here to pp_comp yields a vec of struct probe_point *:
+ * the points a piece stands for once its groups are expanded. */
 pp_list:
-	probe_point			{ $$ = vnew1(p, $1); }
-	| pp_list ',' probe_point	{ vec__push(A, $1, $3); $$ = $1; }
+	probe_point			{ $$ = $1; }
+	| pp_list ',' probe_point	{ $$ = pp_append(p, $1, $3); }
 	;
 
 /* point = comp ("." comp)* ("?" | "!")* ["if" "(" expr ")"] */
 probe_point:
-	pp_comps pp_flags pp_cond
-		{ $$ = arena__alloc(A, sizeof(*$$));
-		  $$->comps = *$1;
-		  $$->loc = ((struct ppcomp *)$1->v[0])->loc;
-		  $$->optional = $2 & 1;
-		  $$->sufficient = ($2 & 2) != 0;
-		  $$->cond = $3; }
+	pp_comps pp_suffix	{ $$ = pp_finish(p, $1, $2); }
 	;
 
 pp_comps:
-	pp_comp			{ $$ = vnew1(p, $1); }
-	| pp_comps '.' pp_comp	{ vec__push(A, $1, $3); $$ = $1; }
+	pp_comp			{ $$ = $1; }
+	| pp_comps '.' pp_comp	{ $$ = pp_product(p, $1, $3); }
 	;
 
-/* comp = name ["(" literal ")"] */
+/* comp = name ["(" literal ")"] | "{" point ("," point)* "}" */
 pp_comp:
 	PPNAME
-		{ $$ = comp_new(p, $1, NULL); }
+		{ $$ = pp_single(p, comp_new(p, $1, NULL)); }
 	| PPNAME '(' pp_literal ')'
-		{ $$ = comp_new(p, $1, $3); }
+		{ $$ = pp_single(p, comp_new(p, $1, $3)); }
+	| '{' pp_list '}'
+		{ $$ = pp_group(p, $1, $2); }
 	;
 
 /* literal = number | "-" number | string */
@@ -348,15 +377,16 @@ pp_literal:
 	| STRING	{ $$ = str_new(p, $1); }
 	;
 
-pp_flags:
-	%empty			{ $$ = 0; }
-	| pp_flags '?'		{ $$ = $1 | 1; }
-	| pp_flags '!'		{ $$ = $1 | 2; }
+pp_suffix:
+	pp_flags		{ $$ = $1; }
+	| pp_flags IF '(' expr ')'
+		{ $$ = $1; $$->cond = $4; $$->cond_end = $5; }
 	;
 
-pp_cond:
-	%empty			{ $$ = NULL; }
-	| IF '(' expr ')'	{ $$ = $3; }
+pp_flags:
+	%empty			{ $$ = arena__alloc(A, sizeof(*$$)); }
+	| pp_flags '?'		{ $$ = sfx_flag(p, $1, $2); }
+	| pp_flags '!'		{ $$ = sfx_flag(p, $1, $2); }
 	;
 
 /* function = "function" name [":" type] "(" [param ("," param)*] ")"
@@ -859,6 +889,19 @@ static void syntax_error(struct parser *p, const struct token *t,
 	diag__error(S, &t->loc, "parse error", "expected %s but found %s",
 		    expected, tok_desc(p, t));
 	expansion_notes(p, t);
+	/* "probe timer.{" + newline: stap reads a group, not a body */
+	if (p->body_like) {
+		diag__note(S, &p->body_like->loc, "this '{' opens a group of "
+			   "probe point alternatives such as {a,b}, not the "
+			   "probe's body");
+		p->body_like = NULL;
+	}
+	if (p->glued_comma && t == p->glued_comma) {
+		diag__note(S, &p->glued_open->loc, "this '{' opens the probe's "
+			   "body: a group of alternatives such as {a,b} is a "
+			   "whole component, with nothing glued to it");
+		p->glued_comma = NULL;
+	}
 }
 
 static void semantic_at(struct parser *p, const struct loc *loc,
@@ -1373,9 +1416,11 @@ static bool is_keyword(int k)
 	return false;
 }
 
+/* a piece of a probe point component name; a number cannot start one
+ * and is not glued on either (stap: "a.1", "a.*1" are errors) */
 static bool is_piece(int k)
 {
-	return k == IDENT || k == NUMBER || k == '*' || is_keyword(k);
+	return k == IDENT || k == '*' || is_keyword(k);
 }
 
 static bool adjacent(const struct token *a, const struct token *b)
@@ -1384,66 +1429,32 @@ static bool adjacent(const struct token *a, const struct token *b)
 	       b->loc.col == a->loc.col + (int)strlen(a->text);
 }
 
-/* The '}' closing a "{a,b}" alternative group at i, or -1 if the brace
- * does not open one (it opens a probe body then). */
-static int alt_group_end(struct parser *p, int i)
-{
-	int depth = 0;
-	bool comma = false;
-
-	for (int j = i; j < p->n; j++) {
-		int k = p->t[j]->kind;
-
-		if (k == '{') {
-			depth++;
-		} else if (k == '}') {
-			if (--depth == 0)
-				return comma ? j : -1;
-		} else if (k == ',') {
-			comma = true;
-		} else if (!is_piece(k)) {
-			return -1;
-		}
-	}
-	return -1;
-}
-
-/* Glue the pieces of one component name starting at p->pos into a
- * PPNAME token ("sys_" "*" -> "sys_*"; "{a, b}" -> "{a,b}"). */
+/* Glue the adjacent pieces of one component name starting at p->pos
+ * into a PPNAME token ("sys_" "*" -> "sys_*"). */
 static struct token *glue_name(struct parser *p)
 {
 	struct token *first = p->t[p->pos], *prev = NULL, *g;
 	size_t len = 0, cap = 64;
 	char *buf = arena__alloc(A, cap);
 
-	for (;;) {
-		struct token *t = p->pos < p->n ? p->t[p->pos] : NULL;
-		int end;
+	while (p->pos < p->n) {
+		struct token *t = p->t[p->pos];
+		size_t n = strlen(t->text);
 
-		if (!t || (prev && !adjacent(prev, t)))
+		if ((prev && !adjacent(prev, t)) || !is_piece(t->kind))
 			break;
-		if (is_piece(t->kind))
-			end = p->pos;
-		else if (t->kind == '{' && (end = alt_group_end(p, p->pos)) >= 0)
-			;
-		else
-			break;
-		for (int j = p->pos; j <= end; j++) {
-			size_t n = strlen(p->t[j]->text);
+		if (len + n + 1 > cap) {
+			char *bigger = arena__alloc(A, cap * 2 + n);
 
-			if (len + n + 1 > cap) {
-				char *bigger = arena__alloc(A, cap * 2 + n);
-
-				memcpy(bigger, buf, len);
-				buf = bigger;
-				cap = cap * 2 + n;
-			}
-			memcpy(buf + len, p->t[j]->text, n);
-			len += n;
+			memcpy(bigger, buf, len);
+			buf = bigger;
+			cap = cap * 2 + n;
 		}
+		memcpy(buf + len, t->text, n);
+		len += n;
 		buf[len] = '\0';
-		prev = p->t[end];
-		p->pos = end + 1;
+		prev = t;
+		p->pos++;
 	}
 	g = arena__alloc(A, sizeof(*g));
 	*g = *first;
@@ -1452,14 +1463,40 @@ static struct token *glue_name(struct parser *p)
 	return g;
 }
 
-/* Keep track of probe headers: "probe" up to the body's '{'. */
+/* "probe syscall.sys_{open,close}": the body's '{' glued to a name and
+ * followed by "name,", which no statement starts with.  Remember the
+ * ',' that the body will fail at, for a note. */
+static void glued_group(struct parser *p, const struct token *open)
+{
+	const struct token *prev = p->pos >= 2 ? p->t[p->pos - 2] : NULL;
+
+	p->glued_comma = NULL;
+	if (prev && adjacent(prev, open) && is_piece(prev->kind) &&
+	    p->pos + 1 < p->n && is_piece(p->t[p->pos]->kind) &&
+	    p->t[p->pos + 1]->kind == ',') {
+		p->glued_open = open;
+		p->glued_comma = p->t[p->pos + 1];
+	}
+}
+
+/* Keep track of probe headers: "probe" up to the body's '{'.  A '{'
+ * where a component may start opens a group of alternatives; anywhere
+ * else (outside parentheses) it opens the body. */
 static void header_track(struct parser *p, const struct token *t)
 {
+	bool start = false;
+
 	switch (t->kind) {
 	case PROBE:
+		/* still in a header: this 'probe' is the error to explain */
+		if (!p->hdr)
+			p->body_like = NULL;
 		p->hdr = true;
 		p->comp_start = true;
 		p->hdr_depth = 0;
+		p->hdr_groups = 0;
+		p->glued_comma = NULL;
+		p->pp_overflow = false;
 		return;
 	case '(':
 		p->hdr_depth++;
@@ -1468,15 +1505,69 @@ static void header_track(struct parser *p, const struct token *t)
 		if (p->hdr_depth > 0)
 			p->hdr_depth--;
 		break;
-	case '{': case ';': case 0: case FUNCTION: case GLOBAL:
-	case PRIVATE: case EMBEDDED:
+	case '{':
+		if (p->hdr_depth == 0 && p->comp_start) {
+			p->hdr_groups++;
+			start = true;
+			if (!p->body_like && (p->pos >= p->n ||
+			    p->t[p->pos]->loc.line != t->loc.line))
+				p->body_like = t;
+		} else if (p->hdr_depth == 0) {
+			p->hdr = false;
+			p->body_like = NULL;
+			glued_group(p, t);
+		}
+		break;
+	case '}':
+		if (p->hdr_depth == 0 && p->hdr_groups > 0)
+			p->hdr_groups--;
+		break;
+	case ';': case 0: case FUNCTION: case GLOBAL: case PRIVATE:
+	case EMBEDDED:
 		if (p->hdr_depth == 0)
 			p->hdr = false;
 		break;
 	}
 	p->comp_start = p->hdr_depth == 0 &&
-			(t->kind == '.' || t->kind == ',' || t->kind == '=' ||
-			 t->kind == ADD_ASSIGN);
+			(start || t->kind == '.' || t->kind == ',' ||
+			 t->kind == '=' || t->kind == ADD_ASSIGN);
+}
+
+/* Keep track of bodies: is a 'return' in a function's?  (stap refuses
+ * one anywhere else in pass 1.) */
+static void body_track(struct parser *p, const struct token *t)
+{
+	switch (t->kind) {
+	case PROBE:
+	case FUNCTION:
+		p->in_function = t->kind == FUNCTION;
+		p->braces = 0;
+		p->return_reported = false;
+		break;
+	case '{':
+		if (!p->hdr)
+			p->braces++;
+		break;
+	case '}':
+		if (!p->hdr && p->braces > 0)
+			p->braces--;
+		break;
+	case RETURN:
+		if (!p->hdr && p->braces > 0)
+			check_return(p, t);
+		break;
+	}
+}
+
+/* stmt = "return" [expr] ";"?  -- in a function only */
+static void check_return(struct parser *p, const struct token *t)
+{
+	if (p->in_function || p->return_reported)
+		return;
+	p->return_reported = true;
+	diag__error(S, &t->loc, "parse error",
+		    "found 'return' not in function context");
+	expansion_notes(p, t);
 }
 
 static int yylex(YYSTYPE *lval, struct parser *p)
@@ -1491,14 +1582,14 @@ static int yylex(YYSTYPE *lval, struct parser *p)
 	}
 	t = p->t[p->pos];
 	if (p->hdr && p->comp_start && p->hdr_depth == 0 &&
-	    (is_piece(t->kind) ||
-	     (t->kind == '{' && alt_group_end(p, p->pos) >= 0))) {
+	    is_piece(t->kind)) {
 		t = glue_name(p);
 		p->comp_start = false;
 	} else {
 		p->pos++;
 		if (p->hdr || t->kind == PROBE)
 			header_track(p, t);
+		body_track(p, t);
 	}
 	if (t->kind == RETURN) {
 		int k = p->pos < p->n ? p->t[p->pos]->kind : 0;
@@ -1522,222 +1613,281 @@ static int yylex(YYSTYPE *lval, struct parser *p)
 	return t->kind;
 }
 
-/* ---- brace groups over whole components ----
+/* ---- {a,b} groups in probe points ----
  *
- * "probe {kernel,module("m")}.function("f") ?" names two points; the
- * header is rewritten at token level into
- * "probe kernel.function("f") ?, module("m").function("f") ?".
- * Groups holding only name pieces ({open,close}) stay inside one
- * component name (glue_name) for pass 2 to expand. */
+ * "probe {kernel,module("m")}.function("f").{call,return} ?" names four
+ * points, the leftmost group varying slowest, as in stap.  A group whose
+ * alternatives are all bare names stays one component named "{a,b}" (or
+ * "{a,{b,c}}"): the -p1 printer and pass 2 (pp__brace_expand) expand it
+ * in that same order.  Any other group is expanded here: pp_comps is the
+ * product of its components' point sets.  A group's alternatives are
+ * points themselves: one may end with '?', '!' or a condition only when
+ * nothing follows the group, and what follows cannot say it again. */
 
-#define PP_MAX_EXPANSION 1024
+#define PP_MAX_EXPANSION 16384
 
-/* the '}' matching the '{' at i, within [i, end); -1 if none */
-static int group_end(struct token **t, int i, int end)
+/* the set of the one point made of c */
+static struct vec *pp_single(struct parser *p, struct ppcomp *c)
 {
-	int depth = 0;
+	struct probe_point *pt = arena__alloc(A, sizeof(*pt));
 
-	for (int j = i; j < end; j++) {
-		if (t[j]->kind == '{' || t[j]->kind == '(')
-			depth++;
-		else if ((t[j]->kind == '}' || t[j]->kind == ')') &&
-			 --depth == 0)
-			return t[j]->kind == '}' ? j : -1;
-	}
-	return -1;
+	vec__push(A, &pt->comps, c);
+	pt->loc = c->loc;
+	return vnew1(p, pt);
 }
 
-/* is [i, e] a group of alternatives holding '(' or '.' at its own
- * level: probe point pieces only, and a ',' between alternatives? */
-static bool group_is_complex(struct token **t, int i, int e)
+/* more points than PP_MAX_EXPANSION: said once per probe */
+static bool pp_too_many(struct parser *p, long n, const struct loc *loc)
 {
-	bool comma = false, complex = false;
-	int depth = 0;
-
-	for (int j = i + 1; j < e; j++) {
-		int k = t[j]->kind;
-
-		if (k == '{' || k == '(')
-			depth++;
-		else if (k == '}' || k == ')')
-			depth--;
-		else if (!is_piece(k) && k != '.' && k != ',' &&
-			 k != STRING && k != '-' && k != '+')
-			return false;
-		if (k == '(' || (depth == 0 && k == '.'))
-			complex = true;
-		if (depth == 0 && k == ',')
-			comma = true;
-	}
-	return comma && complex;
+	if (n <= PP_MAX_EXPANSION)
+		return false;
+	if (!p->pp_overflow)
+		diag__error(S, loc, "parse error", "probe point brace "
+			    "expansion gives more than %d points",
+			    PP_MAX_EXPANSION);
+	p->pp_overflow = true;
+	return true;
 }
 
-static bool at_comp_start(struct token **t, int i, int lo)
+static const char *first_name(const struct probe_point *pt)
 {
-	int k = i > lo ? t[i - 1]->kind : PROBE;
-
-	return k == PROBE || k == '.' || k == ',' || k == '=' ||
-	       k == ADD_ASSIGN || k == '{';
+	return ((const struct ppcomp *)vec_at(&pt->comps, 0))->name;
 }
 
-/* the first complex group of the point t[lo..hi), or -1 */
-static int find_complex(struct token **t, int lo, int hi, int *end)
+/* a bare name: one component, no parameter, '?', '!' or condition */
+static bool is_bare(const struct probe_point *pt)
 {
-	int depth = 0;
+	const struct ppcomp *c = vec_at(&pt->comps, 0);
 
-	for (int i = lo; i < hi; i++) {
-		int k = t[i]->kind;
-
-		if (k == '(')
-			depth++;
-		else if (k == ')')
-			depth--;
-		else if (k == '{' && depth == 0 && at_comp_start(t, i, lo)) {
-			int e = group_end(t, i, hi);
-
-			if (e < 0)
-				return -1;
-			if (group_is_complex(t, i, e)) {
-				*end = e;
-				return i;
-			}
-			i = e;
-		}
-	}
-	return -1;
+	return pt->comps.n == 1 && !c->arg && !pt->optional &&
+	       !pt->sufficient && !pt->cond;
 }
 
-/* emit every expansion of the point t[lo..hi) into out, ',' between */
-static void expand_point(struct parser *p, struct token **t, int lo, int hi,
-			 struct vec *out, int *count)
+static bool has_group_name(const struct probe_point *pt)
 {
-	int e, g = find_complex(t, lo, hi, &e);
-	int depth = 0, start;
-
-	if (g < 0) {
-		if (++*count > PP_MAX_EXPANSION)
-			return;
-		int last = out->n ? ((struct token *)out->v[out->n - 1])->kind :
-				    PROBE;
-
-		if (last != PROBE && last != ',' && last != '=' &&
-		    last != ADD_ASSIGN) {
-			struct token *c = arena__alloc(A, sizeof(*c));
-
-			*c = *t[lo];
-			c->kind = ',';
-			c->text = ",";
-			vec__push(A, out, c);
-		}
-		for (int i = lo; i < hi; i++)
-			vec__push(A, out, t[i]);
-		return;
-	}
-	start = g + 1;
-	for (int j = g + 1; j <= e && *count <= PP_MAX_EXPANSION; j++) {
-		int k = t[j]->kind;
-
-		if (k == '{' || k == '(') {
-			depth++;
-		} else if ((k == '}' || k == ')') && depth > 0) {
-			depth--;
-		} else if ((k == ',' && depth == 0) || j == e) {
-			/* prefix + alternative + suffix */
-			struct vec alt = { 0 };
-
-			for (int i = lo; i < g; i++)
-				vec__push(A, &alt, t[i]);
-			for (int i = start; i < j; i++)
-				vec__push(A, &alt, t[i]);
-			for (int i = e + 1; i < hi; i++)
-				vec__push(A, &alt, t[i]);
-			expand_point(p, (struct token **)alt.v, 0, alt.n, out,
-				     count);
-			start = j + 1;
-		}
-	}
+	vec_foreach(i, &pt->comps)
+		if (strchr(((const struct ppcomp *)
+			    vec_at(&pt->comps, i))->name, '{'))
+			return true;
+	return false;
 }
 
-/* Rewrite the header of the probe at t[i] (PROBE) into out; returns
- * the index of the body's '{' (or where the header stopped). */
-static int expand_header(struct parser *p, struct token **t, int n, int i,
+/* comp = "{" point ("," point)* "}" */
+static struct vec *pp_group(struct parser *p, const struct token *open,
+			    struct vec *alts)
+{
+	struct token t = *open;
+	size_t len = 2;
+	char *name;
+
+	if (alts->n == 1)
+		return alts;		/* "{a}" is "a" */
+	vec_foreach(i, alts) {
+		struct probe_point *pt = vec_at(alts, i);
+
+		if (!is_bare(pt))
+			return alts;
+		len += strlen(first_name(pt)) + 1;
+	}
+	name = arena__alloc(A, len + 1);
+	strcpy(name, "{");
+	vec_foreach(i, alts) {
+		struct probe_point *pt = vec_at(alts, i);
+
+		if (i)
+			strcat(name, ",");
+		strcat(name, first_name(pt));
+	}
+	strcat(name, "}");
+	t.text = name;
+	return pp_single(p, comp_new(p, &t, NULL));
+}
+
+/* Push the names a group name built by pp_group stands for on out, in
+ * order; name = plain | "{" name ("," name)* "}".  Returns the end. */
+static const char *group_names(struct parser *p, const char *s,
+			       struct vec *out)
+{
+	const char *e = s;
+
+	if (*s != '{') {
+		while (*e && *e != ',' && *e != '}')
+			e++;
+		vec__push(A, out, arena__printf(A, "%.*s", (int)(e - s), s));
+		return e;
+	}
+	do
+		e = group_names(p, e + 1, out);
+	while (*e == ',');
+	return *e ? e + 1 : e;
+}
+
+/* The points of x with its group names expanded, pushed on out: the
+ * first component varying slowest.  false when there are too many. */
+static bool expand_named(struct parser *p, struct probe_point *x,
 			 struct vec *out)
 {
-	int depth = 0, start = i + 1, count = 0;
+	int n = x->comps.n, *idx = arena__alloc(A, sizeof(int) * (size_t)n);
+	struct vec *names = arena__alloc(A, sizeof(*names) * (size_t)n);
+	long total = 1;
 
-	vec__push(A, out, t[i]);
-	for (int j = i + 1; j < n; j++) {
-		int k = t[j]->kind;
+	vec_foreach(i, &x->comps) {
+		const struct ppcomp *c = vec_at(&x->comps, i);
 
-		if (k == '(') {
-			depth++;
-		} else if (k == ')') {
-			if (depth > 0)
-				depth--;
-		} else if (k == '{' && depth == 0 && at_comp_start(t, j, 0)) {
-			int e = group_end(t, j, n);
-
-			if (e >= 0)
-				j = e;
-		} else if (depth == 0 && (k == ',' || k == '=' ||
-					  k == ADD_ASSIGN || k == '{' ||
-					  k == ';' || k == 0 ||
-					  ((k == PROBE || k == FUNCTION ||
-					    k == GLOBAL) &&
-					   t[j - 1]->kind != '.'))) {
-			expand_point(p, t, start, j, out, &count);
-			if (count > PP_MAX_EXPANSION) {
-				diag__error(S, &t[i]->loc, "parse error",
-					    "probe point brace expansion gives "
-					    "more than %d points",
-					    PP_MAX_EXPANSION);
-				return j;
-			}
-			if (k != ',' && k != '=' && k != ADD_ASSIGN)
-				return j;
-			vec__push(A, out, t[j]);
-			count = 0;
-			start = j + 1;
-		}
+		group_names(p, c->name, &names[i]);
+		total *= names[i].n;
+		if (pp_too_many(p, out->n + total, &x->loc))
+			return false;
 	}
-	return n;
+	for (;;) {
+		struct probe_point *pt = arena__alloc(A, sizeof(*pt));
+		int i;
+
+		*pt = *x;
+		memset(&pt->comps, 0, sizeof(pt->comps));
+		for (i = 0; i < n; i++) {
+			struct ppcomp *c = arena__alloc(A, sizeof(*c));
+
+			*c = *(struct ppcomp *)vec_at(&x->comps, i);
+			c->name = vec_at(&names[i], idx[i]);
+			vec__push(A, &pt->comps, c);
+		}
+		vec__push(A, out, pt);
+		for (i = n - 1; i >= 0 && ++idx[i] == names[i].n; i--)
+			idx[i] = 0;
+		if (i < 0)
+			return true;
+	}
 }
 
-/* the token vector with complex brace groups expanded; toks itself when
- * there is none (the common case) */
-static struct vec *expand_braces(struct parser *p, struct vec *toks)
+/* Pass 2 expands the group names of x: not into too many points. */
+static void check_named(struct parser *p, const struct probe_point *x)
 {
-	struct token **t = (struct token **)toks->v;
-	struct vec *out = NULL;
-	int n = toks->n, copied = 0;
+	long total = 1;
 
-	for (int i = 0; i < n; i++) {
-		int e;
+	vec_foreach(i, &x->comps) {
+		struct vec names = { 0 };
 
-		if (t[i]->kind != '{' || i == 0 || !at_comp_start(t, i, 0) ||
-		    t[i - 1]->kind == '{' || (e = group_end(t, i, n)) < 0 ||
-		    !group_is_complex(t, i, e))
-			continue;
-		/* find the PROBE owning this header */
-		int pr = i;
-
-		while (pr >= 0 && t[pr]->kind != PROBE && t[pr]->kind != '}' &&
-		       t[pr]->kind != ';')
-			pr--;
-		if (pr < 0 || t[pr]->kind != PROBE || pr < copied)
-			continue;
-		if (!out)
-			out = vnew(p);
-		for (int j = copied; j < pr; j++)
-			vec__push(A, out, t[j]);
-		copied = expand_header(p, t, n, pr, out);
-		i = copied;
+		group_names(p, ((const struct ppcomp *)
+				vec_at(&x->comps, i))->name, &names);
+		total *= names.n;
+		if (pp_too_many(p, total, &x->loc))
+			return;
 	}
-	if (!out)
-		return toks;
-	for (int j = copied; j < n; j++)
-		vec__push(A, out, t[j]);
+}
+
+/* a with the group names of its points expanded (a itself if none) */
+static struct vec *expand_names(struct parser *p, struct vec *a)
+{
+	struct vec *out = vnew(p);
+	bool any = false;
+
+	vec_foreach(i, a)
+		any |= has_group_name(vec_at(a, i));
+	if (!any)
+		return a;
+	vec_foreach(i, a)
+		if (!expand_named(p, vec_at(a, i), out))
+			return a;
 	return out;
+}
+
+/* comps = comps "." comp: every point of a followed by every one of b */
+static struct vec *pp_product(struct parser *p, struct vec *a, struct vec *b)
+{
+	struct vec *out;
+
+	vec_foreach(i, a) {
+		struct probe_point *x = vec_at(a, i);
+
+		if (x->optional || x->sufficient || x->cond) {
+			diag__error(S, &x->loc, "parse error", "'?', '!' or "
+				    "condition must only be specified in "
+				    "suffix");
+			return a;
+		}
+	}
+	/* "{a,b}.{c.d,e}": a.c.d, a.e, b.c.d, b.e -- a's names go first */
+	if (b->n > 1)
+		a = expand_names(p, a);
+	if (pp_too_many(p, (long)a->n * b->n,
+			&((struct probe_point *)vec_at(a, 0))->loc))
+		return a;
+	out = vnew(p);
+	vec_foreach(i, a) {
+		struct probe_point *x = vec_at(a, i);
+
+		vec_foreach(j, b) {
+			struct probe_point *y = vec_at(b, j);
+			struct probe_point *pt = arena__alloc(A, sizeof(*pt));
+
+			*pt = *y;
+			pt->loc = x->loc;
+			memset(&pt->comps, 0, sizeof(pt->comps));
+			vec_foreach(k, &x->comps)
+				vec__push(A, &pt->comps, vec_at(&x->comps, k));
+			vec_foreach(k, &y->comps)
+				vec__push(A, &pt->comps, vec_at(&y->comps, k));
+			vec__push(A, out, pt);
+		}
+	}
+	return out;
+}
+
+/* points = points "," point */
+static struct vec *pp_append(struct parser *p, struct vec *a, struct vec *b)
+{
+	if (pp_too_many(p, (long)a->n + b->n,
+			&((struct probe_point *)vec_at(b, 0))->loc))
+		return a;
+	vec_foreach(i, b)
+		vec__push(A, a, vec_at(b, i));
+	return a;
+}
+
+/* point = comps suffix: the suffix goes on every point of pts */
+static struct vec *pp_finish(struct parser *p, struct vec *pts,
+			     const struct ppsfx *sfx)
+{
+	bool flag_again = false, cond_again = false;
+
+	vec_foreach(i, pts) {
+		struct probe_point *x = vec_at(pts, i);
+
+		flag_again |= sfx->flag && (x->optional || x->sufficient);
+		cond_again |= sfx->cond && x->cond;
+		if (has_group_name(x))
+			check_named(p, x);
+	}
+	if (flag_again)
+		diag__error(S, &sfx->flag->loc, "parse error",
+			    "'?' or '!' respecified");
+	if (cond_again)
+		diag__error(S, &sfx->cond_end->loc, "parse error",
+			    "condition respecified");
+	vec_foreach(i, pts) {
+		struct probe_point *x = vec_at(pts, i);
+
+		x->optional |= sfx->optional;
+		x->sufficient |= sfx->sufficient;
+		if (sfx->cond)
+			x->cond = sfx->cond;
+	}
+	return pts;
+}
+
+/* flags = flags ("?" | "!") */
+static struct ppsfx *sfx_flag(struct parser *p, struct ppsfx *sfx,
+			      const struct token *t)
+{
+	(void)p;
+	if (!sfx->flag)
+		sfx->flag = t;
+	if (t->kind == '?')
+		sfx->optional = true;
+	else
+		sfx->sufficient = true;
+	return sfx;
 }
 
 /* ---- entry points ---- */
@@ -1749,7 +1899,6 @@ static struct stpfile *parse_tokens(struct session *s,
 	struct stpfile *f = arena__alloc(&s->arena, sizeof(*f));
 	struct parser p = { .s = s, .file = f };
 
-	toks = expand_braces(&p, toks);
 	p.t = (struct token **)toks->v;
 	p.n = toks->n;
 	f->src = src;
