@@ -2110,7 +2110,9 @@ static void sel_map_exists(struct isel *is, struct ir_insn *in)
 	for (int i = 0; i < in->nargs; i++)
 		if (in->args[i].kind == IRV_NONE) {
 			error_at(is, "%s", "membership of a slice ('*' keys) "
-				 "is not supported in kernel-side probes");
+				 "is only supported in user-space probes: "
+				 "begin/end/error, and timer probes that read "
+				 "no task or CPU context");
 			return;
 		}
 	v = lookup(is, m, build_key(is, m, in->args));
@@ -3493,10 +3495,1067 @@ static void sel_printf(struct isel *is, struct ir_insn *in)
 	place(is, done);
 }
 
+/* ---- sprintf in a kernel-side probe -------------------------------------
+ *
+ * bpf_snprintf takes %d %i %u %x %X %c %s %p with the flags "-+ 0" and a
+ * width, and no letter or digit right after a %s.  A format within that
+ * (bpf_format) is one call, as it always was.  Any other format is built
+ * in two phases (sel_sprintf_2ph), with runtime/format.c's semantics:
+ *   1. what bpf_snprintf cannot do is done first: a conversion is either
+ *      rewritten into ones it can do ("%.5d" -> "%s%05llu" of the sign
+ *      and the magnitude, "%#x" -> "0x%llx", "%08.3x" -> "%08llx"), or
+ *      formatted into its own MSL temporary in S (a bpf_snprintf of a
+ *      simpler format, a probe_read_kernel_str that truncates at the
+ *      precision, the text_str loop for '#' on %s, a bpf_loop of octal
+ *      digits, stores for %b);
+ *   2. one bpf_snprintf assembles the result, taking the temporaries as
+ *      %s with the width and '-' that remain.
+ * Why this rather than one byte loop formatting everything: bpf_snprintf
+ * already does the digits and the padding of almost every case, so a
+ * conversion costs a few instructions or one more helper call instead of
+ * a loop and its callback, and the common formats keep their single call.
+ * A run-time width or zero count n ('*', or the digit count of an octal
+ * or '*' number) is a "%s" of &run[MSL - 1 - n], run being MSL - 1
+ * spaces (or zeros) and a NUL in .rodata.  Literal text bpf_snprintf
+ * refuses (bytes that are not printable ASCII, a letter after a %s) is a
+ * "%s" of a .rodata copy.  A NUL that stap writes (%0s, %b) ends the
+ * string: the rest of the format is dropped there, at run time by a
+ * second, shorter format when only the value tells.
+ * Constant widths are clamped to 4 MSL and precisions to 2 MSL + 24:
+ * past those, the first MSL - 1 bytes (all a string keeps) are the same.
+ * One known difference: '#' on %s escapes into MSL - 1 bytes, so a width
+ * of MSL or more around an escaped text longer than that pads less. */
+
+enum { SPF_LEFT = 1, SPF_PLUS = 2, SPF_SPACE = 4, SPF_ALT = 8, SPF_ZERO = 16 };
+
+#define SPF_MAXARGS 12		/* bpf_snprintf's MAX_BPRINTF_VARARGS */
+#define SPF_OCT_CB 0x100	/* cg_statcb.strop of the octal callback
+				 * (apart from enum strop's) */
+#define SPF_OCT_DIGITS 22	/* octal digits of a u64 */
+
+/* one conversion of the stap format */
+struct spf_spec {
+	int flags;		/* SPF_* */
+	char conv;
+	int64_t w, p;		/* constant width / precision, -1: none */
+	int wr, pr;		/* LIR vreg of a run-time '*' one, or LIR_NONE */
+	struct ir_val arg;	/* the converted argument */
+};
+
+/* the final bpf_snprintf being built */
+struct spf {
+	struct isel *is;
+	char *fmt;		/* its format */
+	size_t n, cap;
+	bool after_s;		/* fmt ends with a %s */
+	bool stopped;		/* a NUL was written: nothing more is seen */
+	int nent;		/* its u64 arguments so far, stored by... */
+	int ent_at[SPF_MAXARGS];	/* ...these LIR stores, whose fp offsets
+					 * are set once their number is known */
+	int pdata, pcap;	/* fp offset and size of a phase-1 call's */
+	int dst;		/* offset in S of the result, free for one
+				 * temporary (no argument is there), or -1 */
+	int nstops;
+	size_t stop_at[SPF_MAXARGS];	/* fmt is cut here at run time... */
+	int stop_if[SPF_MAXARGS];	/* ...when this vreg is not 0 */
+	const char *why;	/* set: the format cannot be done */
+};
+
+/* c may follow a %s in a bpf_snprintf format (NUL, space, punctuation) */
+static bool spf_sep(char c)
+{
+	return !c || strchr(" \t\n\v\f\r", c) ||
+	       (c > 0x20 && c < 0x7f && !(c >= '0' && c <= '9') &&
+		!((c | 0x20) >= 'a' && (c | 0x20) <= 'z'));
+}
+
+/* c may be in a bpf_snprintf format: printable ASCII or white space */
+static bool spf_plain(char c)
+{
+	return (c >= 0x20 && c < 0x7f) || (c && strchr("\t\n\v\f\r", c));
+}
+
+static void spf_raw(struct spf *f, const char *s, size_t len)
+{
+	if (f->n + len + 1 > f->cap) {
+		size_t cap = (f->n + len + 1) * 2;
+		char *n = arena__alloc(&f->is->cg->s->arena, cap);
+
+		if (f->n)
+			memcpy(n, f->fmt, f->n);
+		f->fmt = n;
+		f->cap = cap;
+	}
+	memcpy(f->fmt + f->n, s, len);
+	f->n += len;
+	f->fmt[f->n] = 0;
+}
+
+/* a conversion into the final format */
+static void spf_conv(struct spf *f, const char *snip)
+{
+	size_t len = strlen(snip);
+
+	spf_raw(f, snip, len);
+	f->after_s = snip[len - 1] == 's';
+}
+
+/* "%[-][w]s" (or c) */
+static void spf_conv_w(struct spf *f, bool left, int64_t w, char conv)
+{
+	spf_conv(f, arena__printf(&f->is->cg->s->arena, "%%%s%.0lld%c",
+				  left ? "-" : "", (long long)(w > 0 ? w : 0),
+				  conv));
+}
+
+/* the final call's next argument: data[nent++] = r (or the constant a) */
+static void spf_ent_any(struct spf *f, int r, const struct ir_val *a)
+{
+	if (f->nent == SPF_MAXARGS) {
+		f->why = "more than 12 bpf_snprintf arguments once "
+			 "rewritten";
+		return;
+	}
+	if (a)
+		st(f->is, BPF_DW, LIR_FP, 0, (int32_t)a->imm);
+	else
+		stx(f->is, BPF_DW, LIR_FP, 0, r);
+	f->ent_at[f->nent++] = f->is->lf->n - 1;
+}
+
+static void spf_ent(struct spf *f, int r)
+{
+	spf_ent_any(f, r, NULL);
+}
+
+static void spf_ent_val(struct spf *f, struct ir_val a)
+{
+	if (is_imm32(a))
+		spf_ent_any(f, LIR_NONE, &a);
+	else
+		spf_ent(f, val(f->is, a));
+}
+
+/* A temporary of size bytes in S, for this sprintf only: the result's
+ * own buffer the first time (the final bpf_snprintf copies its strings
+ * in before it writes), new scratch then */
+static int spf_temp(struct spf *f, int size)
+{
+	int t = f->dst;
+
+	f->dst = -1;
+	return t >= 0 ? t : scratch_alloc(f->is, size);
+}
+
+/* fp offset of n u64s for a phase-1 call, shared by the calls */
+static int spf_pdata(struct spf *f, int n)
+{
+	if (8 * n > f->pcap) {
+		f->pcap = 8 * n;
+		f->pdata = stack_tmp(f->is, f->pcap);
+	}
+	return f->pdata;
+}
+
+/* r = &.rodata[the n bytes s, and a NUL] + k */
+static int spf_ro(struct spf *f, const char *s, size_t n, int k)
+{
+	char *c = arena__alloc(&f->is->cg->s->arena, n + 1);
+	int r = vreg(f->is);
+
+	memcpy(c, s, n);
+	c[n] = 0;
+	ldrodata(f->is, r, cg__rodata_add(f->is->cg, c, (int)n + 1) + k);
+	return r;
+}
+
+/* Literal text: in the format when bpf_snprintf takes it there, else
+ * "%s" of a .rodata copy */
+static void spf_lit(struct spf *f, const char *s, size_t n)
+{
+	bool inl;
+
+	if (!n || f->stopped)
+		return;
+	inl = !f->after_s || spf_sep(s[0]);
+	for (size_t i = 0; i < n; i++)
+		inl = inl && spf_plain(s[i]);
+	if (!inl) {
+		spf_ent(f, spf_ro(f, s, n, 0));
+		spf_conv(f, "%s");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		spf_raw(f, s[i] == '%' ? "%%" : s + i, s[i] == '%' ? 2 : 1);
+	f->after_s = false;
+}
+
+/* r = clamp(r, lo, hi), signed */
+static void spf_clamp(struct isel *is, int r, int64_t lo, int64_t hi)
+{
+	int a = label(is), b = label(is);
+
+	jmp_ri(is, BPF_JSGE, r, lo, a);
+	movi(is, r, lo);
+	place(is, a);
+	jmp_ri(is, BPF_JSLE, r, hi, b);
+	movi(is, r, hi);
+	place(is, b);
+}
+
+/* p = &run[MSL - 1 - n]: n (a vreg in [0, MSL - 1], or LIR_NONE: 0) of
+ * c, from a .rodata run of MSL - 1 c and a NUL */
+static int spf_fill(struct spf *f, char c, int n)
+{
+	struct isel *is = f->is;
+	char *run = arena__alloc(&is->cg->s->arena, is->msl);
+	int p;
+
+	memset(run, c, is->msl - 1);
+	p = spf_ro(f, run, is->msl - 1, is->msl - 1);
+	if (n != LIR_NONE)
+		op_rr(is, BPF_SUB, p, n);
+	return p;
+}
+
+/* A phase-1 call: S[t] = bpf_snprintf(S + t, size, &.rodata"fmt", v, 8n)
+ * (r0 = its length + 1) */
+static void spf_pre(struct spf *f, int t, int size, const char *fmt,
+		    const int *v, int n)
+{
+	struct isel *is = f->is;
+	int data = spf_pdata(f, n);
+
+	for (int i = 0; i < n; i++)
+		stx(is, BPF_DW, LIR_FP, data + 8 * i, v[i]);
+	sptr(is, 1, t);
+	movi(is, 2, size);
+	ldrodata(is, 3, cg__rodata_add(is->cg, fmt, (int)strlen(fmt) + 1));
+	mov(is, 4, LIR_FP);
+	op_ri(is, BPF_ADD, 4, data);
+	movi(is, 5, 8 * n);
+	call(is, HELPER_snprintf, 5);
+}
+
+/* A run-time width ('*', w):
+ *   left = flags.LEFT || w < 0;  aw = clamp(|w|, 0, 4 MSL)  */
+static void spf_width_rt(struct spf *f, struct spf_spec *sp, int *aw,
+			 int *left)
+{
+	struct isel *is = f->is;
+	int pos = label(is);
+
+	*aw = vreg(is);
+	*left = vreg(is);
+	mov(is, *aw, sp->wr);
+	movi(is, *left, !!(sp->flags & SPF_LEFT));
+	jmp_ri(is, BPF_JSGE, *aw, 0, pos);
+	op_ri(is, BPF_NEG, *aw, 0);
+	movi(is, *left, 1);
+	place(is, pos);
+	spf_clamp(is, *aw, 0, 4 * is->msl);
+}
+
+/* The padding of a field to a run-time width, size = width - length:
+ *   size = clamp(size, 0, MSL - 1);
+ *   lp = spaces(size); rp = ""; if (left) { lp = ""; rp = spaces(size); } */
+static void spf_pads(struct spf *f, int size, int left, int *lp, int *rp)
+{
+	struct isel *is = f->is;
+	int s, e, l = label(is);
+
+	spf_clamp(is, size, 0, is->msl - 1);
+	s = spf_fill(f, ' ', size);
+	e = spf_fill(f, ' ', LIR_NONE);
+	*lp = vreg(is);
+	*rp = vreg(is);
+	mov(is, *lp, s);
+	mov(is, *rp, e);
+	jmp_ri(is, BPF_JEQ, left, 0, l);
+	mov(is, *lp, e);
+	mov(is, *rp, s);
+	place(is, l);
+}
+
+/* The sign and the magnitude of a %d / %i:
+ *   mag = v; sign = "+" / " " / "" (flags); slen = 1 / 1 / 0;
+ *   if (mag < 0) { mag = -mag; sign = "-"; slen = 1; }
+ * (-INT64_MIN is itself, and right as a u64) */
+static void spf_sign(struct spf *f, struct spf_spec *sp, int v, int *mag,
+		     int *sign, int *slen)
+{
+	static const char signs[] = "-\0+\0 ";	/* "-" "+" " ", "" at 1 */
+	struct isel *is = f->is;
+	int k = sp->flags & SPF_PLUS ? 2 : sp->flags & SPF_SPACE ? 4 : 1;
+	int pos = label(is);
+
+	*mag = vreg(is);
+	*sign = vreg(is);
+	mov(is, *mag, v);
+	ldrodata(is, *sign, cg__rodata_add(is->cg, signs, sizeof(signs)) + k);
+	if (slen) {
+		*slen = vreg(is);
+		movi(is, *slen, k != 1);
+	}
+	jmp_ri(is, BPF_JSGE, *mag, 0, pos);
+	op_ri(is, BPF_NEG, *mag, 0);
+	ldrodata(is, *sign, cg__rodata_add(is->cg, signs, sizeof(signs)));
+	if (slen)
+		movi(is, *slen, 1);
+	place(is, pos);
+}
+
+/* The octal digits callback, built once: long spf_oct(u64 i, void **ctx)
+ * with ctx = {&S.sp, digits}, one digit per call, lowest first:
+ *   if (i > 21) return 1;
+ *   v = sp.V; sp.V = v >> 3; v &= 7;
+ *   digits[21 - i] = '0' + v; if (v) sp.N = i + 1;
+ *   return 0;  */
+static int spf_oct_callback(struct isel *outer)
+{
+	struct isel is;
+	int i, ctx, sp, d, v, t, sub, stop, zero;
+
+	vec_foreach(k, &outer->cg->statcbs) {
+		struct cg_statcb *sc = vec_at(&outer->cg->statcbs, k);
+
+		if (sc->strop == SPF_OCT_CB)
+			return sc->sub;
+	}
+	cb_begin(&is, outer, "spf_oct");
+	is.msl = outer->msl;
+	i = vreg(&is);
+	ctx = vreg(&is);
+	stop = label(&is);
+	zero = label(&is);
+	mov(&is, i, 1);
+	mov(&is, ctx, 2);
+	jmp_ri(&is, BPF_JGT, i, SPF_OCT_DIGITS - 1, stop);
+	sp = sld(&is, ctx, 0);
+	d = sld(&is, ctx, 8);
+	v = sld(&is, sp, SS_V);
+	t = vreg(&is);
+	mov(&is, t, v);
+	op_ri(&is, BPF_RSH, t, 3);
+	sput(&is, sp, SS_V, t);
+	op_ri(&is, BPF_AND, v, 7);
+	t = vreg(&is);
+	movi(&is, t, SPF_OCT_DIGITS - 1);
+	op_rr(&is, BPF_SUB, t, i);
+	op_rr(&is, BPF_ADD, d, t);
+	t = vreg(&is);
+	mov(&is, t, v);
+	op_ri(&is, BPF_ADD, t, '0');
+	stx(&is, BPF_B, d, 0, t);
+	jmp_ri(&is, BPF_JEQ, v, 0, zero);
+	t = vreg(&is);
+	mov(&is, t, i);
+	sinc(&is, sp, SS_N, t, 1);
+	place(&is, zero);
+	ret_imm(&is, 0);
+	place(&is, stop);
+	ret_imm(&is, 1);
+	sub = cb_end(&is, outer, NULL, SO_COUNT, 0);
+	if (sub >= 0)
+		((struct cg_statcb *)vec_at(&outer->cg->statcbs,
+			outer->cg->statcbs.n - 1))->strop = SPF_OCT_CB;
+	return sub;
+}
+
+/* n = the number of octal digits of v (at least 1), in a new 24-byte
+ * buffer: buf[0] '0', the 22 digits of v (leading zeros included) at
+ * buf[1..22], a NUL: the n digits are at &buf[23 - n], and any count up
+ * to 23 of zero-padded digits at &buf[23 - count]:
+ *   buf[0] = '0'; S.sp.V = v; S.sp.N = 1; ctx = {&S.sp, &buf[1]};
+ *   bpf_loop(22, spf_oct, &ctx, 0); buf[23] = 0;
+ *   n = clamp(S.sp.N, 1, 22)   (for the verifier: S is opaque to it) */
+static int spf_oct(struct spf *f, int v, int *buf)
+{
+	struct isel *is = f->is;
+	int sub = spf_oct_callback(is), t = vreg(is), n = vreg(is);
+	int ctx = spf_pdata(f, 2);
+	struct lir *l;
+
+	*buf = spf_temp(f, SPF_OCT_DIGITS + 2);
+	st(is, BPF_B, is->S, *buf, '0');
+	stx(is, BPF_DW, is->S, strst(is) + SS_V, v);
+	st_init(is, SS_N, 1);
+	sptr(is, t, strst(is));
+	stx(is, BPF_DW, LIR_FP, ctx, t);
+	t = vreg(is);
+	sptr(is, t, *buf + 1);
+	stx(is, BPF_DW, LIR_FP, ctx + 8, t);
+	movi(is, 1, SPF_OCT_DIGITS);
+	l = put(is, LK_FUNCADDR);
+	l->dst = 2;
+	l->imm = sub;
+	mov(is, 3, LIR_FP);
+	op_ri(is, BPF_ADD, 3, ctx);
+	movi(is, 4, 0);
+	call(is, HELPER_bpf_loop, 4);
+	st(is, BPF_B, is->S, *buf + SPF_OCT_DIGITS + 1, 0);
+	ldx(is, BPF_DW, n, is->S, strst(is) + SS_N);
+	spf_clamp(is, n, 1, SPF_OCT_DIGITS);
+	return n;
+}
+
+/* %o with a constant width w and precision p whose zeros fit in the
+ * buffer (p + '#' <= 23, '0' without '-': w <= 23): the buffer's own
+ * leading zeros are the precision's, the '#' prefix's and the '0' flag's
+ *   n = spf_oct(v, buf); dn = max(n, p) + '#'; ['0': dn = max(dn, w)]
+ *   "%[-][w]s" of &buf[23 - dn]  */
+static bool spf_oct_const(struct spf *f, struct spf_spec *sp)
+{
+	struct isel *is = f->is;
+	bool zero = (sp->flags & SPF_ZERO) && !(sp->flags & SPF_LEFT);
+	bool alt = sp->flags & SPF_ALT;
+	int n, buf, dn, l, ptr;
+
+	if (sp->wr != LIR_NONE || sp->pr != LIR_NONE ||
+	    sp->p + alt > SPF_OCT_DIGITS + 1 ||
+	    (zero && sp->w > SPF_OCT_DIGITS + 1))
+		return false;
+	n = spf_oct(f, val(is, sp->arg), &buf);
+	dn = vreg(is);
+	mov(is, dn, n);
+	if (sp->p > 1) {
+		l = label(is);
+		jmp_ri(is, BPF_JSGE, dn, sp->p, l);
+		movi(is, dn, sp->p);
+		place(is, l);
+	}
+	if (alt)
+		op_ri(is, BPF_ADD, dn, 1);
+	if (zero && sp->w > 1) {
+		l = label(is);
+		jmp_ri(is, BPF_JSGE, dn, sp->w, l);
+		movi(is, dn, sp->w);
+		place(is, l);
+	}
+	ptr = vreg(is);
+	sptr(is, ptr, buf + SPF_OCT_DIGITS + 1);
+	op_rr(is, BPF_SUB, ptr, dn);
+	spf_ent(f, ptr);
+	spf_conv_w(f, sp->flags & SPF_LEFT, sp->w, 's');
+	return true;
+}
+
+/* A number field formatted at run time: a '*' width or precision, a
+ * large precision, %p with a '*' width, %o beyond spf_oct_const.  T is
+ * one MSL temporary:
+ *   [left, aw: the width; p = clamp(p, 0, 2 MSL + 24)]
+ *   [%p: p = !left && aw > 18 ? 16 : max(aw - 2, 0)   (put_pointer)]
+ *   d/i: mag, sign, slen = spf_sign(v)  | else mag = v, sign = prefix
+ *   n = bpf_snprintf(S + strtmp, MSL, "%llu" | "%llx" | "%llX", mag) - 1,
+ *       digits = S + strtmp   | octal: n = spf_oct(mag, buf),
+ *       digits = &buf[23 - n]
+ *   dn = max(p, n); zeros = dn - n; size = aw - slen - plen - dn;
+ *   if (zero && !left && size > 0) { zeros += size; size = 0; }
+ *   zeros = min(zeros, MSL - 1); lp, rp = spf_pads(size)
+ *   T = bpf_snprintf(T, MSL, "%s%s%s%s%s", lp, sign, zeros(zeros),
+ *                    digits, rp)       (no width: "%s%s%s")
+ * and "%s" of T in the final format. */
+static void spf_int_rt(struct spf *f, struct spf_spec *sp)
+{
+	struct isel *is = f->is;
+	char c = sp->conv == 'p' ? 'x' : sp->conv;
+	bool sgn = c == 'd' || c == 'i', padded = sp->wr != LIR_NONE ||
+		sp->w > 0;
+	const char *pfx = "";
+	int v = val(is, sp->arg), aw = vreg(is), left, p = vreg(is);
+	int mag, sign, slen = LIR_NONE, n, dig, dn, size, zeros, t;
+	int lp = LIR_NONE, rp = LIR_NONE, l;
+	int args[5], na = 0;
+
+	if (sp->wr != LIR_NONE) {
+		spf_width_rt(f, sp, &aw, &left);
+	} else {
+		movi(is, aw, sp->w > 0 ? sp->w : 0);
+		left = vreg(is);
+		movi(is, left, !!(sp->flags & SPF_LEFT));
+	}
+	if (sp->conv == 'p') {
+		/* p = aw - 2; if (p < 0) p = 0;
+		 * if (!left && aw > 18) p = 16 */
+		int a = label(is);
+
+		mov(is, p, aw);
+		op_ri(is, BPF_SUB, p, 2);
+		spf_clamp(is, p, 0, 4 * is->msl);
+		jmp_ri(is, BPF_JNE, left, 0, a);
+		jmp_ri(is, BPF_JSLE, aw, 18, a);
+		movi(is, p, 16);
+		place(is, a);
+		pfx = "0x";
+	} else if (sp->pr != LIR_NONE) {
+		mov(is, p, sp->pr);
+		spf_clamp(is, p, 0, 2 * is->msl + 24);
+	} else if (sp->p > 1) {
+		movi(is, p, sp->p);
+	}
+	if (sp->flags & SPF_ALT && sp->conv != 'p')
+		pfx = c == 'x' ? "0x" : c == 'X' ? "0X" : c == 'o' ? "0" : "";
+	if (sgn) {
+		spf_sign(f, sp, v, &mag, &sign, &slen);
+	} else {
+		mag = v;
+		sign = spf_ro(f, pfx, strlen(pfx), 0);
+	}
+	if (c == 'o') {
+		n = spf_oct(f, mag, &t);
+		dig = vreg(is);
+		sptr(is, dig, t + SPF_OCT_DIGITS + 1);
+		op_rr(is, BPF_SUB, dig, n);
+	} else {
+		spf_pre(f, strtmp(is), is->msl, c == 'x' ? "%llx" :
+			c == 'X' ? "%llX" : "%llu", &mag, 1);
+		n = vreg(is);
+		mov(is, n, 0);
+		op_ri(is, BPF_SUB, n, 1);
+		dig = vreg(is);
+		sptr(is, dig, strtmp(is));
+	}
+	/* dn = max(p, n); zeros = dn - n  (a constant p <= 1: n, 0) */
+	dn = n;
+	zeros = LIR_NONE;
+	if (sp->conv == 'p' || sp->pr != LIR_NONE || sp->p > 1) {
+		dn = vreg(is);
+		zeros = vreg(is);
+		l = label(is);
+		mov(is, dn, n);
+		jmp_rr(is, BPF_JSGE, dn, p, l);
+		mov(is, dn, p);
+		place(is, l);
+		mov(is, zeros, dn);
+		op_rr(is, BPF_SUB, zeros, n);
+	}
+	if (padded) {
+		/* size = aw - slen - plen - dn; '0': the zeros take it */
+		size = vreg(is);
+		mov(is, size, aw);
+		if (slen != LIR_NONE)
+			op_rr(is, BPF_SUB, size, slen);
+		op_rr(is, BPF_SUB, size, dn);
+		if (strlen(pfx))
+			op_ri(is, BPF_SUB, size, (int)strlen(pfx));
+		if (sp->flags & SPF_ZERO) {
+			l = label(is);
+			if (zeros == LIR_NONE) {
+				zeros = vreg(is);
+				movi(is, zeros, 0);
+			}
+			jmp_ri(is, BPF_JNE, left, 0, l);
+			jmp_ri(is, BPF_JSLE, size, 0, l);
+			op_rr(is, BPF_ADD, zeros, size);
+			movi(is, size, 0);
+			place(is, l);
+		}
+		spf_pads(f, size, left, &lp, &rp);
+	}
+	if (zeros != LIR_NONE)
+		spf_clamp(is, zeros, 0, is->msl - 1);
+	zeros = spf_fill(f, '0', zeros);
+	if (padded)
+		args[na++] = lp;
+	args[na++] = sign;
+	args[na++] = zeros;
+	args[na++] = dig;
+	if (padded)
+		args[na++] = rp;
+	t = spf_temp(f, is->msl);
+	spf_pre(f, t, is->msl, padded ? "%s%s%s%s%s" : "%s%s%s", args, na);
+	n = vreg(is);
+	sptr(is, n, t);
+	spf_ent(f, n);
+	spf_conv(f, "%s");
+}
+
+/* T = bpf_snprintf(fmt, v...) into a new MSL temporary, then "%[-]ws"
+ * of it in the final format */
+static void spf_field(struct spf *f, const char *fmt, const int *v, int n,
+		      bool left, int64_t w)
+{
+	struct isel *is = f->is;
+	int t = spf_temp(f, is->msl), p = vreg(is);
+
+	spf_pre(f, t, is->msl, fmt, v, n);
+	sptr(is, p, t);
+	spf_ent(f, p);
+	spf_conv_w(f, left, w, 's');
+}
+
+/* "%0dllc": at least d digits, zero-padded ("%llc" for d <= 1) */
+static const char *spf_digits(struct arena *A, int64_t d, char c)
+{
+	if (d <= 1)
+		return arena__printf(A, "%%ll%c", c);
+	return arena__printf(A, "%%0%lldll%c", (long long)d, c);
+}
+
+/* %d %i %u %x %X with a constant width w and precision p <= MSL - 32
+ * (stap: p is a minimum digit count; '0' pads the rest of the width with
+ * zeros all the same; '#' is "0x"/"0X", also for 0):
+ *   d/i, p <= 1:          "%[-][+ ][0][w]lld" of v
+ *   d/i, '0', p < w:      "%[+ ]0wlld" of v     (p < w: w covers p)
+ *   d/i, w <= p:          "%s%0pllu" of spf_sign(v)
+ *   d/i, else:            T = "%s%0pllu" of spf_sign(v); "%[-]ws" of T
+ *   u/x/X, '0':           pfx "%0{max(p, w - |pfx|)}llx" of v
+ *   u/x/X, p <= 1, '-' or no pfx:  pfx "%[-]{w - |pfx|}llx" of v
+ *   u/x/X, w <= |pfx| + p:  pfx "%0pllx" of v     (no room for spaces)
+ *   u/x/X, else:          T = pfx "%0pllx" of v; "%[-]ws" of T  */
+static void spf_int_const(struct spf *f, struct spf_spec *sp)
+{
+	struct arena *A = &f->is->cg->s->arena;
+	bool left = sp->flags & SPF_LEFT;
+	bool zero = (sp->flags & SPF_ZERO) && !left;
+	int64_t w = sp->w, p = sp->p;
+	int mag, sign, v[2];
+	const char *pfx = "";
+	char c = sp->conv;
+
+	if (c == 'd' || c == 'i') {
+		const char *sf = sp->flags & SPF_PLUS ? "+" :
+			sp->flags & SPF_SPACE ? " " : "";
+
+		if (p <= 1 || (zero && p < w)) {
+			spf_conv(f, arena__printf(A, "%%%s%s%s%.0lldlld",
+				 left ? "-" : "", sf, zero ? "0" : "",
+				 (long long)(w > 0 ? w : 0)));
+			spf_ent_val(f, sp->arg);
+			return;
+		}
+		spf_sign(f, sp, val(f->is, sp->arg), &mag, &sign, NULL);
+		if (w <= p) {
+			spf_ent(f, sign);
+			spf_ent(f, mag);
+			spf_conv(f, arena__printf(A, "%%s%%0%lldllu",
+						  (long long)p));
+			return;
+		}
+		v[0] = sign;
+		v[1] = mag;
+		spf_field(f, arena__printf(A, "%%s%%0%lldllu", (long long)p), v,
+			  2, left, w);
+		return;
+	}
+	if (sp->flags & SPF_ALT && c != 'u')
+		pfx = c == 'x' ? "0x" : "0X";
+	if (zero) {
+		int64_t d = w - (int64_t)strlen(pfx) > p ?
+			w - (int64_t)strlen(pfx) : p;
+
+		spf_lit(f, pfx, strlen(pfx));
+		spf_conv(f, spf_digits(A, d, c));
+	} else if (p <= 1 && (left || !*pfx)) {
+		spf_lit(f, pfx, strlen(pfx));
+		spf_conv(f, arena__printf(A, "%%%s%.0lldll%c", left ? "-" : "",
+			 (long long)(w > (int64_t)strlen(pfx) ?
+				     w - (int64_t)strlen(pfx) : 0), c));
+	} else if (w <= (int64_t)strlen(pfx) + (p > 1 ? p : 1)) {
+		spf_lit(f, pfx, strlen(pfx));
+		spf_conv(f, spf_digits(A, p, c));
+	} else {
+		v[0] = val(f->is, sp->arg);
+		spf_field(f, arena__printf(A, "%s%s", pfx, spf_digits(A, p, c)),
+			  v, 1, left, w);
+		return;
+	}
+	spf_ent_val(f, sp->arg);
+}
+
+static void spf_int(struct spf *f, struct spf_spec *sp)
+{
+	if (sp->conv == 'o' && spf_oct_const(f, sp))
+		return;
+	if (sp->conv == 'o' || sp->wr != LIR_NONE || sp->pr != LIR_NONE ||
+	    sp->p > f->is->msl - 32)
+		spf_int_rt(f, sp);
+	else
+		spf_int_const(f, sp);
+}
+
+/* A field padded to a run-time width: T = bpf_snprintf(T, MSL, "%s" fmt
+ * "%s", lp, v, rp) with lp, rp = spf_pads(aw - len); "%s" of T */
+static void spf_field_rt(struct spf *f, struct spf_spec *sp, const char *fmt,
+			 int v, int len)
+{
+	struct isel *is = f->is;
+	int aw, left, a[3], t = spf_temp(f, is->msl), tp = vreg(is);
+
+	spf_width_rt(f, sp, &aw, &left);
+	op_rr(is, BPF_SUB, aw, len);
+	spf_pads(f, aw, left, &a[0], &a[2]);
+	a[1] = v;
+	spf_pre(f, t, is->msl, arena__printf(&is->cg->s->arena, "%%s%s%%s",
+					      fmt), a, 3);
+	sptr(is, tp, t);
+	spf_ent(f, tp);
+	spf_conv(f, "%s");
+}
+
+/* %s (stap: the precision is a maximum byte count, '#' escapes C style
+ * as text_str does, '0' writes a NUL after the field):
+ *   plain:     "%[-][w]s" of s
+ *   else:      T = '#' ? text_str(s, first p bytes)
+ *                      : probe_read_kernel_str(T, min(p, MSL - 1) + 1, s);
+ *              "%[-][w]s" of T, or with a '*' width (T is then strtmp):
+ *              spf_field_rt("%s", T, strlen(T))  */
+static void spf_str(struct spf *f, struct spf_spec *sp)
+{
+	struct isel *is = f->is;
+	int s = str_ptr(is, sp->arg), t, tp, len = vreg(is);
+	bool alt = sp->flags & SPF_ALT, rt = sp->wr != LIR_NONE;
+
+	if (!alt && !rt && sp->pr == LIR_NONE &&
+	    (sp->p < 0 || sp->p >= is->msl - 1)) {
+		spf_ent(f, s);
+		spf_conv_w(f, sp->flags & SPF_LEFT, sp->w, 's');
+		return;
+	}
+	t = rt ? strtmp(is) : spf_temp(f, is->msl);
+	tp = vreg(is);
+	sptr(is, tp, t);
+	if (alt) {
+		/* S.sp = {I 0, O 0, N p}; loop(TEXT, s, T); T[S.sp.O] = 0;
+		 * len = S.sp.O */
+		st_init(is, SS_I, 0);
+		st_init(is, SS_O, 0);
+		if (sp->pr != LIR_NONE) {
+			int n = vreg(is);
+
+			mov(is, n, sp->pr);
+			spf_clamp(is, n, 0, is->msl);
+			stx(is, BPF_DW, is->S, strst(is) + SS_N, n);
+		} else {
+			st_init(is, SS_N, sp->p >= 0 && sp->p < is->msl ?
+				(int)sp->p : is->msl);
+		}
+		strloop(is, STROP_TEXT, s, LIR_NONE, LIR_NONE, tp, is->msl + 1);
+		st_terminate(is, t);
+		if (rt)
+			ldx(is, BPF_DW, len, is->S, strst(is) + SS_O);
+	} else {
+		/* len = probe_read_kernel_str(T, size, s) - 1 */
+		sptr(is, 1, t);
+		if (sp->pr != LIR_NONE) {
+			mov(is, 2, sp->pr);
+			spf_clamp(is, 2, 0, is->msl - 1);
+			op_ri(is, BPF_ADD, 2, 1);
+		} else {
+			movi(is, 2, sp->p >= 0 && sp->p < is->msl - 1 ?
+			     sp->p + 1 : is->msl);
+		}
+		mov(is, 3, s);
+		call(is, HELPER_probe_read_kernel_str, 3);
+		if (rt) {
+			mov(is, len, 0);
+			op_ri(is, BPF_SUB, len, 1);
+		}
+	}
+	if (rt) {
+		spf_clamp(is, len, 0, is->msl - 1);
+		spf_field_rt(f, sp, "%s", tp, len);
+		return;
+	}
+	spf_ent(f, tp);
+	spf_conv_w(f, sp->flags & SPF_LEFT, sp->w, 's');
+}
+
+/* %c (flags but '-' and the precision do nothing):
+ *   "%[-][w]c" of v;
+ *   a '*' width: spf_field_rt("%c", v, 1); a NUL byte ends the string
+ *   there: stop if (v & 0xff) == 0  */
+static void spf_chr(struct spf *f, struct spf_spec *sp)
+{
+	struct isel *is = f->is;
+	int v, one = vreg(is), z = vreg(is), l = label(is);
+
+	if (sp->wr == LIR_NONE) {
+		spf_ent_val(f, sp->arg);
+		spf_conv_w(f, sp->flags & SPF_LEFT, sp->w, 'c');
+		return;
+	}
+	v = val(is, sp->arg);
+	movi(is, one, 1);
+	spf_field_rt(f, sp, "%c", v, one);
+	mov(is, z, v);
+	op_ri(is, BPF_AND, z, 0xff);
+	movi(is, one, 1);
+	jmp_ri(is, BPF_JEQ, z, 0, l);
+	movi(is, one, 0);
+	place(is, l);
+	if (f->nstops < SPF_MAXARGS) {
+		f->stop_at[f->nstops] = f->n;
+		f->stop_if[f->nstops++] = one;
+	}
+}
+
+/* %p, "0x" and at least 16 hex digits (put_pointer): flags but '-' and
+ * the precision do nothing; a constant width w:
+ *   none:            "0x%016llx"
+ *   no '-', w > 18:  (w - 18 spaces) "0x%016llx"
+ *   else:            "0x%0{w - 2}llx"  (fewer digits below 18: stap's)
+ * a '*' width: spf_int_rt  */
+static void spf_ptr(struct spf *f, struct spf_spec *sp)
+{
+	struct arena *A = &f->is->cg->s->arena;
+	int64_t w = sp->w;
+
+	if (sp->wr != LIR_NONE) {
+		sp->flags &= SPF_LEFT;
+		spf_int_rt(f, sp);
+		return;
+	}
+	if (w < 0 || (!(sp->flags & SPF_LEFT) && w > 18)) {
+		char *pad = arena__alloc(A, w > 18 ? w - 18 + 3 : 3);
+
+		memset(pad, ' ', w > 18 ? w - 18 : 0);
+		strcpy(pad + (w > 18 ? w - 18 : 0), "0x");
+		spf_lit(f, pad, strlen(pad));
+		spf_conv(f, "%016llx");
+	} else {
+		spf_lit(f, "0x", 2);
+		spf_conv(f, w - 2 > 1 ? arena__printf(A, "%%0%lldllx",
+						      (long long)(w - 2)) :
+			 "%llx");
+	}
+	spf_ent_val(f, sp->arg);
+}
+
+/* %b, the value's bytes (little-endian): the precision 1, 2, 4 or 8 of
+ * them, padded with NULs to the width (put_binary).  A NUL ends the
+ * string, so:
+ *   padding before the bytes: stop here;
+ *   else T = v; T[nb] = 0; "%s" of T; then padding: stop; else stop at
+ *   run time when one of the nb bytes is 0:
+ *     x = v | ~(2^(8 nb) - 1); z = (x - 0x01..01) & ~x & 0x80..80  */
+static void spf_bin(struct spf *f, struct spf_spec *sp)
+{
+	struct isel *is = f->is;
+	int64_t nb = sp->p, w = sp->w;
+	int t, tp, v, x, z, nx;
+
+	if (sp->wr != LIR_NONE || sp->pr != LIR_NONE) {
+		f->why = "a '*' width or precision on '%b'";
+		return;
+	}
+	if (nb != 1 && nb != 2 && nb != 4 && nb != 8)
+		nb = -1;
+	if (w < 0)
+		w = nb = nb < 0 ? 8 : nb;
+	else if (nb < 0)
+		nb = w == 1 || w == 2 || w == 4 || w == 8 ? w : 8;
+	if (!(sp->flags & SPF_LEFT) && w > nb) {
+		f->stopped = true;
+		return;
+	}
+	v = val(is, sp->arg);
+	t = spf_temp(f, 16);
+	stx(is, BPF_DW, is->S, t, v);
+	st(is, BPF_B, is->S, t + (int)nb, 0);
+	tp = vreg(is);
+	sptr(is, tp, t);
+	spf_ent(f, tp);
+	spf_conv(f, "%s");
+	if (w > nb) {
+		f->stopped = true;
+		return;
+	}
+	x = vreg(is);
+	z = vreg(is);
+	nx = vreg(is);
+	mov(is, x, v);
+	if (nb < 8)
+		op_ri(is, BPF_OR, x, (int64_t)(~0ULL << (8 * nb)));
+	mov(is, z, x);
+	op_ri(is, BPF_SUB, z, 0x0101010101010101LL);
+	mov(is, nx, x);
+	op_ri(is, BPF_XOR, nx, -1);
+	op_rr(is, BPF_AND, z, nx);
+	op_ri(is, BPF_AND, z, (int64_t)0x8080808080808080ULL);
+	if (f->nstops < SPF_MAXARGS) {
+		f->stop_at[f->nstops] = f->n;
+		f->stop_if[f->nstops++] = z;
+	}
+}
+
+/* The next argument of the stap format, a long for a '*' or a value */
+static bool spf_arg(struct spf *f, struct ir_insn *in, int *next,
+		    enum ir_type want, struct ir_val *a)
+{
+	enum ir_type t;
+
+	if (*next >= in->nargs) {
+		f->why = "a conversion without its argument";
+		return false;
+	}
+	t = *next < in->fmt->nargs ? in->fmt->arg_types[*next] : IRT_LONG;
+	if (t != want) {
+		f->why = "an argument of the wrong type";
+		return false;
+	}
+	*a = in->args[(*next)++];
+	return true;
+}
+
+/* A width or a precision: digits, or '*' (a constant argument is one;
+ * a negative '*' width means '-', a negative precision 0) */
+static void spf_num(struct spf *f, struct ir_insn *in, int *next,
+		    const char **pp, struct spf_spec *sp, bool prec)
+{
+	int64_t v, max = prec ? 2 * f->is->msl + 24 : 4 * f->is->msl;
+	int *r = prec ? &sp->pr : &sp->wr;
+	const char *p = *pp;
+	struct ir_val a;
+
+	if (*p != '*') {
+		if (!prec && !(*p >= '0' && *p <= '9'))
+			return;
+		for (v = 0; *p >= '0' && *p <= '9'; p++)
+			v = v < max ? v * 10 + (*p - '0') : max;
+		*pp = p;
+	} else {
+		*pp = p + 1;
+		if (!spf_arg(f, in, next, IRT_LONG, &a) || f->stopped)
+			return;
+		if (a.kind != IRV_IMM) {
+			*r = val(f->is, a);
+			return;
+		}
+		v = a.imm;
+		if (v < 0 && prec)
+			v = 0;
+		if (v < 0 && v != INT64_MIN) {
+			sp->flags |= SPF_LEFT;
+			v = -v;
+		}
+		if (v < 0) {
+			sp->flags |= SPF_LEFT;
+			v = 0;
+		}
+	}
+	if (prec)
+		sp->p = v < max ? v : max;
+	else
+		sp->w = v < max ? v : max;
+}
+
+/* The final call, at the cut of the first run-time stop that holds (its
+ * arguments are at the bottom of the instruction's stack: their stores
+ * get their offsets now):
+ *   f = &rodata"fmt"; if (stop_k) f = &rodata"fmt cut at k" (last first)
+ *   r = bpf_snprintf(S + d, MSL, f, data, 8 * n); if (r < 0) S[d] = 0  */
+static void spf_final(struct spf *f, int doff)
+{
+	struct isel *is = f->is;
+	int fv = vreg(is), l = label(is), data = 0;
+
+	if (f->nent)
+		data = stack_tmp(is, 8 * f->nent);
+	for (int k = 0; k < f->nent; k++)
+		is->lf->v[f->ent_at[k]].off = (int16_t)(data + 8 * k);
+	ldrodata(is, fv, cg__rodata_add(is->cg, f->fmt, (int)f->n + 1));
+	for (int k = f->nstops - 1; k >= 0; k--) {
+		char *cut = arena__strndup(&is->cg->s->arena, f->fmt,
+					   f->stop_at[k]);
+		int skip = label(is);
+
+		jmp_ri(is, BPF_JEQ, f->stop_if[k], 0, skip);
+		ldrodata(is, fv, cg__rodata_add(is->cg, cut,
+						(int)f->stop_at[k] + 1));
+		place(is, skip);
+	}
+	sptr(is, 1, doff);
+	movi(is, 2, is->msl);
+	mov(is, 3, fv);
+	if (f->nent) {
+		mov(is, 4, LIR_FP);
+		op_ri(is, BPF_ADD, 4, data);
+	} else {
+		movi(is, 4, 0);
+	}
+	movi(is, 5, 8 * f->nent);
+	call(is, HELPER_snprintf, 5);
+	jmp_ri(is, BPF_JSGE, 0, 0, l);
+	st(is, BPF_B, is->S, doff, 0);
+	place(is, l);
+}
+
+/* d = sprintf(fmt, args) for a format bpf_snprintf does not take as it
+ * is: phase 1 per conversion, in order, then spf_final.  NULL, or why
+ * it cannot. */
+static const char *sel_sprintf_2ph(struct isel *is, struct ir_insn *in)
+{
+	const char *p = in->fmt->fmt;
+	char *run = arena__alloc(&is->cg->s->arena, strlen(p) + 1);
+	struct spf F = { .is = is }, *f = &F;
+	int next = 0;
+	size_t rn = 0;
+
+	F.dst = is->soff[in->dst];
+	for (int i = 0; i < in->nargs; i++)
+		if (in->args[i].kind == IRV_REG &&
+		    i < in->fmt->nargs && in->fmt->arg_types[i] == IRT_STR &&
+		    is->soff[in->args[i].reg] == F.dst)
+			F.dst = -1;
+
+	while (*p && !f->why) {
+		struct spf_spec sp = { .w = -1, .p = -1, .wr = LIR_NONE,
+				       .pr = LIR_NONE };
+		const char *fl;
+
+		if (*p != '%' || p[1] == '%') {
+			run[rn++] = *p;
+			p += *p == '%' ? 2 : 1;
+			continue;
+		}
+		spf_lit(f, run, rn);
+		rn = 0;
+		for (p++; *p && (fl = strchr("-+ #0", *p)); p++)
+			sp.flags |= 1 << (fl - "-+ #0");
+		spf_num(f, in, &next, &p, &sp, false);
+		if (*p == '.') {
+			p++;
+			sp.p = 0;
+			spf_num(f, in, &next, &p, &sp, true);
+		}
+		while (*p && strchr("hlLjzt", *p))
+			p++;
+		sp.conv = *p;
+		if (!sp.conv || f->why)
+			break;
+		p++;
+		if (!strchr("diouxXcpbs", sp.conv)) {
+			f->why = arena__printf(&is->cg->s->arena,
+					       "the conversion '%%%c'", sp.conv);
+			break;
+		}
+		if (!spf_arg(f, in, &next, sp.conv == 's' ? IRT_STR : IRT_LONG,
+			     &sp.arg) || f->stopped)
+			continue;
+		switch (sp.conv) {
+		case 's': spf_str(f, &sp); break;
+		case 'c': spf_chr(f, &sp); break;
+		case 'p': spf_ptr(f, &sp); break;
+		case 'b': spf_bin(f, &sp); break;
+		default: spf_int(f, &sp); break;
+		}
+		if (sp.conv == 's' && sp.flags & SPF_ZERO)
+			f->stopped = true;
+	}
+	spf_lit(f, run, rn);
+	if (!f->why && !f->fmt)
+		spf_raw(f, "", 0);
+	if (!f->why)
+		spf_final(f, is->soff[in->dst]);
+	return f->why;
+}
+
 /* The stap format fmt as a bpf_snprintf format, or NULL with *why set:
  * numbers are 64 bits ("%d" -> "%lld"), %p is "0x%016llx"; bpf_snprintf
- * takes flags "-+ 0" and a width, no precision, '*' or '#', and only
- * printable ASCII or white space outside conversions. */
+ * takes flags "-+ 0" and a width, no precision, '*' or '#', only
+ * printable ASCII or white space outside conversions, and no letter or
+ * digit right after a %s. */
 static char *bpf_format(struct isel *is, const char *fmt, int *nconv,
 			const char **why)
 {
@@ -3564,6 +4623,10 @@ static char *bpf_format(struct isel *is, const char *fmt, int *nconv,
 						     flags[i], conv);
 				return NULL;
 			}
+		if (conv == 's' && !spf_sep(p[1])) {
+			*why = "a letter or a digit right after '%s'";
+			return NULL;
+		}
 		if (conv == 'p' && (nf || width >= 0)) {
 			*why = "flags or a width on '%p'";
 			return NULL;
@@ -3589,10 +4652,12 @@ static char *bpf_format(struct isel *is, const char *fmt, int *nconv,
 	return out;
 }
 
-/* d = sprintf(fmt, args):
+/* d = sprintf(fmt, args), a format bpf_snprintf takes as it is
+ * (bpf_format):
  *   data[i] = arg i (a long, or a pointer to the string);
  *   r = bpf_snprintf(S + d, MSL, &rodata"fmt'", data, 8 * nargs);
- *   if (r < 0) S[d] = 0;  */
+ *   if (r < 0) S[d] = 0;
+ * any other: sel_sprintf_2ph  */
 static void sel_sprintf(struct isel *is, struct ir_insn *in)
 {
 	const char *why = NULL;
@@ -3601,14 +4666,13 @@ static void sel_sprintf(struct isel *is, struct ir_insn *in)
 	int *vals;
 
 	if (!bf || nconv != in->nargs || in->nargs > 12) {
+		/* not as it is: two phases */
+		why = in->fmt ? sel_sprintf_2ph(is, in) : "no format";
 		if (!why)
-			why = in->nargs > 12 ? "more than 12 arguments" :
-				"a conversion that takes no argument";
+			return;
 		diag__error(is->cg->s, &is->loc, "semantic error",
 			    "sprintf format \"%s\" cannot be formatted in a "
-			    "kernel-side probe: bpf_snprintf does not take %s (it "
-			    "takes %%d %%i %%u %%x %%X %%c %%s %%p with the "
-			    "flags \"-+ 0\" and a width)",
+			    "kernel-side probe: it has %s",
 			    in->fmt ? in->fmt->fmt : "?", why);
 		is->err = -EINVAL;
 		return;
@@ -3905,7 +4969,8 @@ static void sel_foreach(struct isel *is, struct ir_insn *in)
 
 	if (in->sort_dir) {
 		error_at(is, "%s", "sorted foreach is only supported in "
-			 "begin/end/error probes");
+			 "user-space probes: begin/end/error, and timer probes "
+			 "that read no task or CPU context");
 		return;
 	}
 	if (in->a.kind != IRV_NONE) {
@@ -4021,8 +5086,9 @@ static void sel_insn(struct isel *is, struct ir_insn *in)
 	case IR_ERRMSG: sel_errmsg(is, in); break;
 	case IR_REGEX:
 		error_at(is, "%s", "regular expression matching (=~, !~) "
-			 "is only available in begin/end/error probes, not in "
-			 "kernel-side probes");
+			 "is only available in user-space probes: "
+			 "begin/end/error, and timer probes that read no task "
+			 "or CPU context");
 		break;
 	case IR_SPRINTF: sel_sprintf(is, in); break;
 	case IR_STAT_GET: sel_stat_get(is, in); break;
@@ -4862,7 +5928,9 @@ static int plan_walk(struct cg *cg, struct ir_func *f, struct ir_insn *site,
 			}
 		diag__error(cg->s, &site->loc, "semantic error",
 			    "recursive call of function '%s' (%s%s) is not "
-			    "supported in kernel-side probes", f->name, cyc,
+			    "supported in kernel-side probes (only in "
+			    "user-space ones: begin/end/error, and timer probes "
+			    "that read no task or CPU context)", f->name, cyc,
 			    f->name);
 		return -ELOOP;
 	}

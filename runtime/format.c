@@ -20,12 +20,18 @@
  *     %M writes them as two lowercase hex digits each; bytes past the
  *     string's end are NULs; width pads with spaces;
  *   - '*' takes the width or precision from the next (long) argument; a
- *     negative width means '-', a negative precision means 0.
+ *     negative width means '-', a negative precision means 0;
+ *   - widths and precisions above FMT_PAD_MAX (64 KiB) count as that
+ *     much, so output stays bounded; a '*' width of INT64_MIN (whose
+ *     negation does not exist) pads nothing.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* the widest width or precision honoured (see the header comment) */
+#define FMT_PAD_MAX 65536L
 
 #include "format.h"
 
@@ -339,13 +345,19 @@ static int parse_spec(const char **pp, struct argv_cursor *c, struct spec *sp)
 		p++;
 		if (next_long(c, &v))
 			return -EINVAL;
-		if (v < 0) {
+		if (v == INT64_MIN) {
+			/* -v does not exist: stap's runtime ends up with
+			 * a negative width, which pads nothing */
+			v = -1;
+		} else if (v < 0) {
 			sp->flags |= F_LEFT;
 			v = -v;
 		}
-		sp->width = v;
+		sp->width = v > FMT_PAD_MAX ? FMT_PAD_MAX : v;
 	} else if (*p >= '0' && *p <= '9') {
 		sp->width = strtol(p, (char **)&p, 10);
+		if (sp->width > FMT_PAD_MAX || sp->width < 0)
+			sp->width = FMT_PAD_MAX;
 	}
 	if (*p == '.') {
 		p++;
@@ -353,9 +365,11 @@ static int parse_spec(const char **pp, struct argv_cursor *c, struct spec *sp)
 			p++;
 			if (next_long(c, &v))
 				return -EINVAL;
-			sp->prec = v < 0 ? 0 : v;
+			sp->prec = v < 0 ? 0 : v > FMT_PAD_MAX ? FMT_PAD_MAX : v;
 		} else {
 			sp->prec = strtol(p, (char **)&p, 10);
+			if (sp->prec > FMT_PAD_MAX || sp->prec < 0)
+				sp->prec = FMT_PAD_MAX;
 		}
 	}
 	while (*p && strchr("hlLjzt", *p))
