@@ -508,6 +508,10 @@ int layout__key_widths(struct ir_program *p);
  * layout__key_widths): ncpus is the number of possible CPUs, for the
  * size bound.  The rule is written above layout__percpu in layout.c. */
 int layout__percpu(struct ir_program *p, int ncpus);
+/* Interval timer probes that need user space and read no context run
+ * in the interpreter (probe_kind "timer"); the rule is in place.c.
+ * Called by lower__program before the functions' sides are set. */
+int place__timers(struct session *s, struct ir_program *p);
 static inline int ir__key_width(const struct ir_map *m, int i)
 {
 	return (i + 1 < m->nkeys ? m->key_off[i + 1] : m->key_size) -

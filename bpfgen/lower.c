@@ -822,6 +822,8 @@ int lower__program(struct session *s, struct ir_program *p)
 	}
 	vec_foreach(i, &p->funcs)
 		cleanup(s, vec_at(&p->funcs, i));
+	if (place__timers(s, p))
+		return -ENOMEM;
 	set_sides(p);
 	return s->errors > errors ? -EINVAL : 0;
 }

@@ -52,6 +52,8 @@ int attach__perf_event(struct attach_req *r, struct perf_event_attr *attr,
 /* The online CPUs (from /sys/devices/system/cpu/online): fills cpus (at
  * most max) and returns the count, or a negative errno. */
 int attach__online_cpus(int *cpus, int max);
+/* The kernel's CONFIG_HZ (from /boot/config-<release>; 250 if unknown). */
+uint64_t attach__kernel_hz(struct session *s);
 
 void links__push(struct links *l, struct bpf_link *link);
 /* Destroy every link (detaches; closes the perf event fds). */

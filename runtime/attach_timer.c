@@ -24,7 +24,7 @@
 #define NSEC_PER_SEC 1000000000ULL
 
 /* The kernel's HZ, for jiffies and timer.profile. */
-static uint64_t kernel_hz(struct session *s)
+uint64_t attach__kernel_hz(struct session *s)
 {
 	char path[256], line[256];
 	uint64_t hz = 0;
@@ -51,15 +51,15 @@ static uint64_t timer_period(struct attach_req *r,
 		/* the base period the probe counts down (prov_timer.c) */
 		p = d->base_ns;
 		if (d->unit == TU_JIFFIES && !p)
-			p = NSEC_PER_SEC / kernel_hz(r->s);
+			p = NSEC_PER_SEC / attach__kernel_hz(r->s);
 		return p ? p : 1;
 	}
 	if (d->unit == TU_HZ && !p && d->hz)
 		p = NSEC_PER_SEC / d->hz;
 	if (d->unit == TU_JIFFIES && !p)
-		p = d->interval * (NSEC_PER_SEC / kernel_hz(r->s));
+		p = d->interval * (NSEC_PER_SEC / attach__kernel_hz(r->s));
 	if (d->unit == TU_PROFILE)
-		p = NSEC_PER_SEC / kernel_hz(r->s);
+		p = NSEC_PER_SEC / attach__kernel_hz(r->s);
 	return p ? p : 1;
 }
 

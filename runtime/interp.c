@@ -61,6 +61,8 @@ struct istate {
 	int ncpus;
 	struct wrap_order *wrap;	/* by map id, p->maps.n of them */
 	unsigned long run;	/* interp__probe() calls so far */
+	char *gmem;		/* the globals value mapped into memory
+				 * (interp__set_globals_mem), or NULL */
 };
 
 struct interp {
@@ -552,13 +554,27 @@ static int globals_write(struct interp *I, const void *buf)
 	return 0;
 }
 
+/* Scalar globals.  With the globals map mapped into memory (kernel
+ * probes may run at the same time: user-space timer probes), a load or
+ * store touches that global's bytes only, longs with one atomic access,
+ * so a kernel probe's update of another global is never lost; without
+ * it (no kernel side) the whole value is read and written back. */
 static int global_load(struct interp *I, const struct ir_insn *in,
 		       struct ival *dst)
 {
 	const struct ir_global *g = vec_at(&I->p->globals, in->gid);
-	char *buf = malloc((size_t)I->p->globals_size);
+	char *gm = I->st->gmem, *buf;
 	int err;
 
+	if (gm) {
+		if (g->type == IRT_STR)
+			sset(I, dst->s, gm + g->off);
+		else
+			dst->l = __atomic_load_n((int64_t *)(gm + g->off),
+						 __ATOMIC_RELAXED);
+		return XR_OK;
+	}
+	buf = malloc((size_t)I->p->globals_size);
 	if (!buf)
 		return sys_fault(I, in, "allocation", -ENOMEM);
 	err = globals_read(I, buf);
@@ -574,24 +590,42 @@ static int global_load(struct interp *I, const struct ir_insn *in,
 	return XR_OK;
 }
 
+/* the bytes of global g at base: a string NUL-padded, or a long */
+static void global_put(struct interp *I, char *base,
+		       const struct ir_global *g, const struct ir_insn *in,
+		       const struct ival *r, bool atomic)
+{
+	if (g->type == IRT_STR) {
+		size_t n = strnlen(S(r, in->a), I->slen - 1);
+
+		memcpy(base + g->off, S(r, in->a), n);
+		memset(base + g->off + n, 0, I->slen - n);
+	} else if (atomic) {
+		__atomic_store_n((int64_t *)(base + g->off), L(r, in->a),
+				 __ATOMIC_RELAXED);
+	} else {
+		int64_t v = L(r, in->a);
+
+		memcpy(base + g->off, &v, 8);
+	}
+}
+
 static int global_store(struct interp *I, const struct ir_insn *in,
 			const struct ir_global *g, const struct ival *r)
 {
-	char *buf = malloc((size_t)I->p->globals_size);
+	char *buf;
 	int err;
 
+	if (I->st->gmem) {
+		global_put(I, I->st->gmem, g, in, r, true);
+		return XR_OK;
+	}
+	buf = malloc((size_t)I->p->globals_size);
 	if (!buf)
 		return sys_fault(I, in, "allocation", -ENOMEM);
 	err = globals_read(I, buf);
 	if (!err) {
-		if (g->type == IRT_STR) {
-			memset(buf + g->off, 0, I->slen);
-			strncpy(buf + g->off, S(r, in->a), I->slen - 1);
-		} else {
-			int64_t v = L(r, in->a);
-
-			memcpy(buf + g->off, &v, 8);
-		}
+		global_put(I, buf, g, in, r, false);
 		err = globals_write(I, buf);
 	}
 	free(buf);
@@ -600,9 +634,19 @@ static int global_store(struct interp *I, const struct ir_insn *in,
 
 static int set_exit(struct interp *I, const struct ir_insn *in)
 {
-	char *buf = malloc((size_t)I->p->globals_size);
+	char *buf;
 	int err;
 
+	if (I->st->gmem) {
+		struct ir_control *c = (struct ir_control *)I->st->gmem;
+		int64_t zero = 0;
+
+		/* 0 -> 1 only: a kernel fault's site stays (bpfgen/ir.h) */
+		__atomic_compare_exchange_n(&c->exit_requested, &zero, 1, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		return XR_OK;
+	}
+	buf = malloc((size_t)I->p->globals_size);
 	if (!buf)
 		return sys_fault(I, in, "allocation", -ENOMEM);
 	err = globals_read(I, buf);
@@ -1916,12 +1960,25 @@ int interp__init_globals(struct ir_program *p)
 	return err;
 }
 
+void interp__set_globals_mem(struct ir_program *p, void *mem)
+{
+	istate_of(p)->gmem = mem;
+}
+
 bool interp__exit_requested(struct ir_program *p)
 {
 	struct interp I = { .p = p };
-	char *buf = malloc((size_t)p->globals_size + 8);
+	struct istate *st = p->interp;
+	char *buf;
 	bool ex = false;
 
+	if (st && st->gmem) {
+		struct ir_control *c = (struct ir_control *)st->gmem;
+
+		return __atomic_load_n(&c->exit_requested,
+				       __ATOMIC_ACQUIRE) != 0;
+	}
+	buf = malloc((size_t)p->globals_size + 8);
 	if (buf && !globals_read(&I, buf))
 		ex = ((struct ir_control *)buf)->exit_requested != 0;
 	free(buf);

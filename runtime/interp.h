@@ -65,6 +65,11 @@ int interp__probe(struct ir_program *p, struct ir_func *f, FILE *out,
  * and returns -EINVAL).  Call once after the maps exist. */
 int interp__init_globals(struct ir_program *p);
 
+/* The globals value mapped into memory (the .bss map, BPF_F_MMAPABLE),
+ * or NULL: scalar globals are then loaded and stored in place, one at a
+ * time, which user-space probes need while kernel probes run. */
+void interp__set_globals_mem(struct ir_program *p, void *mem);
+
 /* control.exit_requested of the globals map (exit() was called in the
  * kernel or in user space).  false if the map cannot be read. */
 bool interp__exit_requested(struct ir_program *p);

@@ -41,6 +41,13 @@
 
 #define POLL_MS 100
 
+/* A timer probe the interpreter runs (bpfgen/place.c). */
+struct utimer {
+	struct ir_func *f;
+	const struct prov_timer_data *d;
+	int64_t next_ns;	/* CLOCK_MONOTONIC of the next expiry */
+};
+
 struct run {
 	struct session *s;
 	struct ir_program *ir;
@@ -48,6 +55,9 @@ struct run {
 	struct loaded ld;
 	struct output out;
 	struct links links;
+	struct utimer *ut;	/* user-space timer probes (place.c) */
+	int nut;
+	uint64_t rnd;		/* xorshift state for .randomize */
 	struct ir_control *ctl;	/* the globals map mapped here, or NULL */
 	size_t ctl_len;		/* its mapping's length */
 	bool ctl_tried;
@@ -284,6 +294,121 @@ static int user_probes(struct run *r, const char *kind,
 	return n;
 }
 
+/* Run one user-space probe; false when it ended with an error (then
+ * printed and counted). */
+static bool run_one_probe(struct run *r, struct ir_func *f)
+{
+	struct interp_error err;
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	rc = interp__probe(r->ir, f, r->s->out, &err);
+	fflush(r->s->out);
+	if (rc == INTERP_OK)
+		return true;
+	interp_error__print(&err, r->s->err);
+	r->errors++;
+	return false;
+}
+
+/* ---- user-space timer probes ----
+ * Interval timers whose code needs user space and reads no interrupted
+ * context (bpfgen/place.c) run here, from the event loop, at their
+ * interval: a new period is drawn for every expiry with .randomize(M),
+ * and a late expiry is not made up for (the next one is a period after
+ * it ran), as with stap's timers. */
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static uint64_t next_rand(struct run *r)
+{
+	uint64_t x = r->rnd ? r->rnd : 0x9e3779b97f4a7c15ULL;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	r->rnd = x;
+	return x;
+}
+
+/* One period of t in ns: N, or uniform in [N - M, N + M] */
+static int64_t utimer_period(struct run *r, const struct prov_timer_data *d)
+{
+	uint64_t n = d->period_ns, m = d->randomize_ns;
+
+	if (d->unit == TU_HZ && !n && d->hz)
+		n = 1000000000ULL / d->hz;
+	if (d->unit == TU_JIFFIES) {
+		uint64_t j = 1000000000ULL / attach__kernel_hz(r->s);
+
+		n = (uint64_t)d->interval * j;
+		m = (uint64_t)d->randomize * j;
+	}
+	if (m && m < n)
+		n = n - m + next_rand(r) % (2 * m + 1);
+	return n ? (int64_t)n : 1;
+}
+
+static int utimers_setup(struct run *r)
+{
+	int64_t now = now_ns();
+
+	r->rnd = (uint64_t)now ^ ((uint64_t)getpid() << 32);
+	r->ut = calloc((size_t)r->ir->funcs.n + 1, sizeof(*r->ut));
+	if (!r->ut)
+		return -ENOMEM;
+	vec_foreach(i, &r->ir->funcs) {
+		struct ir_func *f = vec_at(&r->ir->funcs, i);
+		struct utimer *t = &r->ut[r->nut];
+
+		if (f->kind != IRF_PROBE || !f->user_space || !f->probe_kind ||
+		    strcmp(f->probe_kind, "timer") || !f->probe ||
+		    !f->probe->prov_data)
+			continue;
+		t->f = f;
+		t->d = f->probe->prov_data;
+		t->next_ns = now + utimer_period(r, t->d);
+		r->nut++;
+	}
+	return 0;
+}
+
+/* ns until the first user-space timer is due (< 0: none) */
+static int64_t utimers_wait(struct run *r)
+{
+	int64_t now = now_ns(), w = -1;
+
+	for (int i = 0; i < r->nut; i++) {
+		int64_t d = r->ut[i].next_ns - now;
+
+		if (d < 0)
+			d = 0;
+		if (w < 0 || d < w)
+			w = d;
+	}
+	return w;
+}
+
+/* Run the timers that are due, kernel output so far printed first. */
+static void utimers_run(struct run *r)
+{
+	for (int i = 0; i < r->nut && !r->errors; i++) {
+		struct utimer *t = &r->ut[i];
+
+		if (now_ns() < t->next_ns || exit_requested(r))
+			continue;
+		output__drain(&r->out);
+		run_one_probe(r, t->f);
+		t->next_ns = now_ns() + utimer_period(r, t->d);
+	}
+}
+
 /* Run the probes of one kind; begin probes stop at exit() or an error. */
 static int run_user_probes(struct run *r, const char *kind)
 {
@@ -293,20 +418,10 @@ static int run_user_probes(struct run *r, const char *kind)
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++) {
-		struct interp_error err;
-		int rc;
-
 		if (!strcmp(kind, "begin") && (exit_requested(r) || r->errors))
 			break;
-		memset(&err, 0, sizeof(err));
-		rc = interp__probe(r->ir, v[i], r->s->out, &err);
-		fflush(r->s->out);
-		if (rc != INTERP_OK) {
-			interp_error__print(&err, r->s->err);
-			r->errors++;
-			if (!strcmp(kind, "begin"))
-				break;
-		}
+		if (!run_one_probe(r, v[i]) && !strcmp(kind, "begin"))
+			break;
 	}
 	free(v);
 	return 0;
@@ -441,13 +556,6 @@ static int setup_signals(struct run *r)
 	return r->sigfd < 0 ? -errno : 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
 
 /* Read pending signals; true when the run should end. */
 static bool handle_signals(struct run *r)
@@ -473,24 +581,29 @@ static bool handle_signals(struct run *r)
 static void event_loop(struct run *r)
 {
 	int64_t deadline = r->s->timeout_secs > 0
-		? now_ms() + r->s->timeout_secs * 1000 : 0;
+		? now_ns() + r->s->timeout_secs * 1000000000LL : 0;
 
 	for (;;) {
 		struct pollfd fds[2] = {
 			{ .fd = r->sigfd, .events = POLLIN },
 			{ .fd = output__fd(&r->out), .events = POLLIN },
 		};
-		int timeout = POLL_MS;
+		int64_t wait = POLL_MS * 1000000LL, ut = utimers_wait(r);
+		struct timespec ts;
 
 		if (deadline) {
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - now_ns();
 
 			if (left <= 0)
 				break;
-			if (left < timeout)
-				timeout = left;
+			if (left < wait)
+				wait = left;
 		}
-		poll(fds, fds[1].fd >= 0 ? 2 : 1, timeout);
+		if (ut >= 0 && ut < wait)
+			wait = ut;
+		ts.tv_sec = wait / 1000000000LL;
+		ts.tv_nsec = wait % 1000000000LL;
+		ppoll(fds, fds[1].fd >= 0 ? 2 : 1, &ts, NULL);
 		output__drain(&r->out);
 		check_fault(r);
 		if (r->out.errors || r->out.exit_seen)
@@ -498,6 +611,9 @@ static void event_loop(struct run *r)
 		if (handle_signals(r))
 			break;
 		if (exit_requested(r))
+			break;
+		utimers_run(r);
+		if (r->errors)
 			break;
 	}
 }
@@ -575,6 +691,8 @@ static int run_script(struct run *r)
 		return -EINVAL;
 	if (interp__init_globals(r->ir))
 		return -EINVAL;
+	/* user-space probes then touch the globals in place */
+	interp__set_globals_mem(r->ir, control_block(r));
 	if (output__init(&r->out, r->s, r->ir))
 		return -EINVAL;
 	if (setup_signals(r)) {
@@ -596,6 +714,11 @@ static int run_script(struct run *r)
 			return err;
 		}
 		release_child(r);
+		err = utimers_setup(r);
+		if (err) {
+			links__destroy(&r->links);
+			return err;
+		}
 		event_loop(r);
 	}
 	finish(r);
@@ -634,7 +757,9 @@ int pass5__run(struct session *s)
 	reap_child(&r, true);
 	output__free(&r.out);
 	links__destroy(&r.links);
+	interp__set_globals_mem(r.ir, NULL);
 	control_unmap(&r);
+	free(r.ut);
 	loader__unload(&r.ld);
 	if (r.sigfd >= 0) {
 		close(r.sigfd);
