@@ -181,7 +181,8 @@ const struct builtin *builtin__get(enum builtin_id id)
  * %[flags][width][.precision][length]conversion
  *   flags: - + space # 0;  width/precision: digits or '*' (a long arg)
  *   length: h hh l ll L j z t (accepted, ignored)
- *   conversions: d i o u x X c p b m M (long), s (string), % (none)
+ *   conversions: d i o u x X c p b (long), s (string), % (none);
+ *   m and M (stap's memory dumps) are refused with a clear message
  */
 int format__parse(struct arena *a, const char *fmt, struct vec *out,
 		  const char **err, int *errpos)
@@ -220,6 +221,14 @@ int format__parse(struct arena *a, const char *fmt, struct vec *out,
 			*err = *p ? "invalid conversion in format string" :
 				    "incomplete conversion at the end of the "
 				    "format string";
+			*errpos = (int)(start - fmt);
+			return -EINVAL;
+		}
+		if (*p == 'm' || *p == 'M') {
+			/* stap dumps kernel memory at a pointer; neither
+			 * engine reads memory for a format yet */
+			*err = "the %m and %M conversions (memory dumps) are "
+			       "not supported";
 			*errpos = (int)(start - fmt);
 			return -EINVAL;
 		}
