@@ -66,6 +66,12 @@ int codegen__program(struct session *s, struct ir_program *p,
 /* Free what codegen__program malloc'ed (the ELF image). */
 void codegen__free(struct bstap_object *o);
 
+/* The BPF program type (enum bpf_prog_type) of a kernel-side probe:
+ * BPF_PROG_TYPE_TRACEPOINT for kernel.trace, BPF_PROG_TYPE_PERF_EVENT
+ * for timers and perf events. */
+struct derived_probe;
+int emit__prog_type(const struct derived_probe *dp);
+
 /* Print one program's instructions, one per line:
  *   "  12: r1 = *(u64 *)(r0 +8)"
  * with map loads named ("r1 = map[a]") and, when lines are recorded,

@@ -54,6 +54,8 @@ static const char *helper_name(int id)
 	case HELPER_get_current_comm: return "get_current_comm";
 	case HELPER_get_current_task: return "get_current_task";
 	case HELPER_probe_read_kernel: return "probe_read_kernel";
+	case HELPER_probe_read_user: return "probe_read_user";
+	case HELPER_probe_read_user_str: return "probe_read_user_str";
 	case HELPER_probe_read_kernel_str: return "probe_read_kernel_str";
 	case HELPER_ringbuf_output: return "ringbuf_output";
 	case HELPER_ringbuf_reserve: return "ringbuf_reserve";

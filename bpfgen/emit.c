@@ -13,6 +13,7 @@
 
 #include "bpf.h"
 #include "lir.h"
+#include "provider.h"
 #include "session.h"
 
 static int slots_of(const struct lir *l)
@@ -282,11 +283,21 @@ static int compile_probe(struct cg *cg, struct bstap_object *o,
 	bp->dp = f->probe;
 	bp->sec_name = "perf_event";
 	bp->prog_name = cp->main->name;
-	bp->type = BPF_PROG_TYPE_PERF_EVENT;
+	bp->type = emit__prog_type(f->probe);
 	if (emit__prog(cg, cp, bp))
 		return -EINVAL;
 	vec__push(A, &o->progs, bp);
 	return 0;
+}
+
+/* The BPF program type of a kernel-side probe: its context.  Every
+ * program sits in the one "perf_event" section (elf.c); the loader sets
+ * the type of the others before loading (runtime/loader.c). */
+int emit__prog_type(const struct derived_probe *dp)
+{
+	if (dp && dp->prov == &prov_trace)
+		return BPF_PROG_TYPE_TRACEPOINT;
+	return BPF_PROG_TYPE_PERF_EVENT;
 }
 
 /* Script functions and regions that kernel-side probes reach: one

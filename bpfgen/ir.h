@@ -301,6 +301,14 @@ enum ir_opcode {
 				 * absent array element faults "aggregate
 				 * element not found" */
 	IR_EXIT,		/* exit(): set control.exit_requested */
+	/* dst = context variable imm of the probe's provider data (a
+	 * kernel.trace field: struct prov_trace_data.fields[imm]), read
+	 * from the probe's context record; only in a kernel-side probe
+	 * function itself: for a use in one of its regions, lower.c reads
+	 * the field once at entry into a frame slot, which regions reach;
+	 * a string that cannot be read is "".  Never faults.
+	 *                                              [long or string] */
+	IR_CTX,
 	IR_ERROR,		/* error(a): raise with message a (faults) */
 
 	/* outlined regions (loop bodies): see struct ir_func.region_of */

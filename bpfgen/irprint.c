@@ -262,6 +262,8 @@ static int insn_ops(FILE *f, const struct ir_program *p,
 		return fprintf(f, "print_hist ") + map_ref(f, in);
 	case IR_EXIT:
 		return fprintf(f, "exit");
+	case IR_CTX:
+		return fprintf(f, "ctx field %lld", (long long)in->imm);
 	case IR_ERROR:
 		return fprintf(f, "error ") + val(f, in->a);
 	case IR_LOOP:

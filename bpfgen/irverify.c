@@ -319,6 +319,7 @@ static void check_insn(struct check *c)
 		check_printf(c);
 		break;
 	case IR_EXIT:
+	case IR_CTX:
 		break;
 	case IR_ERROR:
 		want(c, in->a, IRT_STR, "error message");

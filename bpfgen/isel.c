@@ -65,6 +65,8 @@ struct isel {
 	int *slot_off;			/* string or frame slot -> off in S */
 	int *blabel;			/* IR block -> label */
 	int G, S;			/* LIR vregs, S == LIR_NONE if unused */
+	int ctx;			/* LIR vreg: the context (r1 at entry)
+					 * when the probe reads IR_CTX */
 	int lbl_ret0;			/* r0 = 0; exit */
 	struct ir_insn *cur;
 	struct loc loc;
@@ -1125,6 +1127,10 @@ static void sel_builtin_1(struct isel *is, struct ir_insn *in)
 			div = 1000000000;
 		if (div > 1)
 			op_ri(is, BPF_DIV, d, div);
+	} else if (!strcmp(name, "target")) {
+		/* d = G->control.target_pid (the -c child or -x PID, 0) */
+		ldx(is, BPF_DW, d, is->G,
+		    offsetof(struct ir_control, target_pid));
 	} else if (!strcmp(name, "execname")) {
 		/* get_current_comm(S + slot, 16) */
 		if (!is->deferred[in->dst])
@@ -2965,6 +2971,94 @@ static void sel_tokenize(struct isel *is, struct ir_insn *in)
 }
 
 /* The string built-ins; false if name is none of them. */
+/* Reading memory at an address: kernel_string(p), user_string(p),
+ * their _n(p, n) forms, and the numbers kernel_long/int/short/char,
+ * kernel_pointer, user_long/int/short/char, user_[u]intN.  A failed
+ * read is an error, as in stap:
+ *   strings: r = probe_read_{kernel,user}_str(S + d, size, p);
+ *            (size: MSL, or n + 1 clamped to [1, MSL])
+ *            if (r < 0) fault("{kernel,user} string copy fault");
+ *   numbers: r = probe_read_{kernel,user}(fp - 8, N, p);
+ *            if (r < 0) fault("{kernel,user} read fault");
+ *            d = *(uN *)(fp - 8), sign-extended when signed */
+static bool sel_memread(struct isel *is, struct ir_insn *in, const char *name,
+			int d)
+{
+	static const struct {
+		const char *name;
+		int size;
+		bool is_signed;
+	} nums[] = {
+		{ "long", 8, true }, { "int", 4, true }, { "short", 2, true },
+		{ "char", 1, true }, { "pointer", 8, false },
+		{ "int8", 1, true }, { "uint8", 1, false },
+		{ "int16", 2, true }, { "uint16", 2, false },
+		{ "int32", 4, true }, { "uint32", 4, false },
+		{ "int64", 8, true }, { "uint64", 8, false },
+	};
+	static const int sz[9] = { [1] = BPF_B, [2] = BPF_H, [4] = BPF_W,
+				   [8] = BPF_DW };
+	bool user = !strncmp(name, "user_", 5);
+	const char *what = name + (user ? 5 : 7);
+
+	if (!user && strncmp(name, "kernel_", 7))
+		return false;
+	if (!strcmp(what, "string") || !strcmp(what, "string_n")) {
+		int p = val(is, in->args[0]), doff = is->soff[in->dst];
+
+		if (what[6] == '_') {
+			/* size = n + 1, clamped to [1, MSL] (bounded for
+			 * the verifier) */
+			int n = vreg(is), l1 = label(is), l2 = label(is);
+
+			mov(is, n, val(is, in->args[1]));
+			op_ri(is, BPF_ADD, n, 1);
+			jmp_ri(is, BPF_JSGE, n, 1, l1);
+			movi(is, n, 1);
+			place(is, l1);
+			jmp_ri(is, BPF_JSLE, n, is->msl, l2);
+			movi(is, n, is->msl);
+			place(is, l2);
+			sptr(is, 1, doff);
+			mov(is, 2, n);
+		} else {
+			sptr(is, 1, doff);
+			movi(is, 2, is->msl);
+		}
+		mov(is, 3, p);
+		call(is, user ? HELPER_probe_read_user_str :
+		     HELPER_probe_read_kernel_str, 3);
+		jmp_ri(is, BPF_JSLT, 0, 0,
+		       fault_label(is, user ? "user string copy fault" :
+				   "kernel string copy fault"));
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		int off;
+
+		if (strcmp(what, nums[i].name) ||
+		    (user && !strcmp(what, "pointer")))
+			continue;
+		off = stack_tmp(is, 8);
+		mov(is, 3, val(is, in->args[0]));
+		mov(is, 1, LIR_FP);
+		op_ri(is, BPF_ADD, 1, off);
+		movi(is, 2, nums[i].size);
+		call(is, user ? HELPER_probe_read_user :
+		     HELPER_probe_read_kernel, 3);
+		jmp_ri(is, BPF_JSLT, 0, 0,
+		       fault_label(is, user ? "user read fault" :
+				   "kernel read fault"));
+		ldx(is, sz[nums[i].size], d, LIR_FP, off);
+		if (nums[i].is_signed && nums[i].size < 8) {
+			op_ri(is, BPF_LSH, d, 64 - 8 * nums[i].size);
+			op_ri(is, BPF_ARSH, d, 64 - 8 * nums[i].size);
+		}
+		return true;
+	}
+	return false;
+}
+
 static bool sel_strfunc(struct isel *is, struct ir_insn *in, const char *name,
 			int d)
 {
@@ -2982,7 +3076,7 @@ static bool sel_strfunc(struct isel *is, struct ir_insn *in, const char *name,
 		sel_strtol(is, in, d);
 	else if (!strcmp(name, "tokenize"))
 		sel_tokenize(is, in);
-	else
+	else if (!sel_memread(is, in, name, d))
 		return false;
 	return true;
 }
@@ -5006,6 +5100,65 @@ static void sel_foreach(struct isel *is, struct ir_insn *in)
 }
 
 /* d = the message of the error being handled: strcpy(S.err.msg) */
+/* The context field of IR_CTX: a kernel.trace probe's record field. */
+static const struct ctx_field *ctx_field_of(struct isel *is,
+					    const struct ir_insn *in)
+{
+	const struct derived_probe *dp = is->f->probe;
+	const struct prov_trace_data *td;
+
+	if (!dp || dp->prov != &prov_trace || !dp->prov_data)
+		return NULL;
+	td = dp->prov_data;
+	return in->imm >= 0 && in->imm < td->nfields ? &td->fields[in->imm] :
+		NULL;
+}
+
+/* d = a field of the probe's context record (BPF_PROG_TYPE_TRACEPOINT:
+ * ctx points at the raw trace record):
+ *   number:   d = *(uN *)(ctx + off);  signed: d <<= k; d s>>= k
+ *   char[N]:  probe_read_kernel_str(S + d, min(N, MSL), ctx + off)
+ *   data_loc: o = *(u32 *)(ctx + off) & 0xffff;
+ *             probe_read_kernel_str(S + d, MSL, ctx + o)
+ * (the helper leaves "" when it cannot read) */
+static void sel_ctx(struct isel *is, struct ir_insn *in)
+{
+	static const int sz[9] = { [1] = BPF_B, [2] = BPF_H, [4] = BPF_W,
+				   [8] = BPF_DW };
+	const struct ctx_field *cf = ctx_field_of(is, in);
+
+	if (!cf || is->ctx == LIR_NONE) {
+		error_at(is, "%s", "internal error: context variable without "
+			 "a context");
+		return;
+	}
+	if (cf->kind == CF_NUM) {
+		int d = is->lreg[in->dst];
+
+		ldx(is, sz[cf->size], d, is->ctx, cf->off);
+		if (cf->is_signed && cf->size < 8) {
+			op_ri(is, BPF_LSH, d, 64 - 8 * cf->size);
+			op_ri(is, BPF_ARSH, d, 64 - 8 * cf->size);
+		}
+		return;
+	}
+	sptr(is, 1, is->soff[in->dst]);
+	if (cf->kind == CF_STR) {
+		movi(is, 2, cf->size < is->msl ? cf->size : is->msl);
+		mov(is, 3, is->ctx);
+		op_ri(is, BPF_ADD, 3, cf->off);
+	} else {
+		int o = vreg(is);
+
+		ldx(is, BPF_W, o, is->ctx, cf->off);
+		op_ri(is, BPF_AND, o, 0xffff);
+		movi(is, 2, is->msl);
+		mov(is, 3, is->ctx);
+		op_rr(is, BPF_ADD, 3, o);
+	}
+	call(is, HELPER_probe_read_kernel_str, 3);
+}
+
 static void sel_errmsg(struct isel *is, struct ir_insn *in)
 {
 	strcpy_off(is, is->soff[in->dst], errrec(is) + 8);
@@ -5070,6 +5223,7 @@ static void sel_insn(struct isel *is, struct ir_insn *in)
 	case IR_PRINTF: sel_printf(is, in); break;
 	case IR_PRINT_HIST: sel_print_hist(is, in); break;
 	case IR_EXIT: sel_exit(is); break;
+	case IR_CTX: sel_ctx(is, in); break;
 	case IR_ERROR: sel_error(is, in); break;
 	case IR_JMP:
 		ja(is, is->blabel[in->target]);
@@ -5449,6 +5603,7 @@ static void timer_countdown(struct isel *is, const struct prov_timer_data *d)
 }
 
 /* Probe prologue:
+ *   ctx = r1;              (a probe reading IR_CTX)
  *   G = &globals.bss[0];   (BPF_PSEUDO_MAP_VALUE: no lookup, no check)
  *   if (G->control.exit_requested) return 0;
  *   *(u32 *)(fp - 4) = 0;                        (if S or a scalar
@@ -5456,11 +5611,33 @@ static void timer_countdown(struct isel *is, const struct prov_timer_data *d)
  *   if (!S) return 0;
  *   (a randomized timer: timer_countdown)
  * Promoted long locals start at 0; strings at "". */
+static bool reads_ctx(const struct ir_func *f)
+{
+	vec_foreach(bi, &f->blocks) {
+		struct ir_block *b = vec_at(&f->blocks, bi);
+
+		vec_foreach(ii, &b->insns)
+			if (((struct ir_insn *)vec_at(&b->insns, ii))->opc ==
+			    IR_CTX)
+				return true;
+	}
+	return false;
+}
+
 static void prologue(struct isel *is, bool need_s)
 {
-	int t = vreg(is);
-	struct lir *l = put(is, LK_LDMAPVAL);
+	int t, ctx = LIR_NONE;
+	struct lir *l;
 	const struct prov_timer_data *cd = timer_countdown_of(is->f);
+
+	if (reads_ctx(is->f)) {
+		/* the context (r1) before any call clobbers it */
+		ctx = vreg(is);
+		mov(is, ctx, 1);
+	}
+	is->ctx = ctx;
+	t = vreg(is);
+	l = put(is, LK_LDMAPVAL);
 
 	need_s |= cd != NULL;
 
@@ -5643,7 +5820,7 @@ struct lir_func *isel__func(struct cg *cg, struct cg_prog *cp,
 	struct isel is = {
 		.cg = cg, .cp = cp, .p = cg->p, .f = f,
 		.msl = cg->p->maxstringlen > 0 ? cg->p->maxstringlen : 128,
-		.S = LIR_NONE, .G = LIR_NONE, .loc = f->loc,
+		.S = LIR_NONE, .G = LIR_NONE, .ctx = LIR_NONE, .loc = f->loc,
 		.fi = fi_of(f), .frame_f = frame_owner(f), .lbl_prop = -1,
 	};
 	struct lir_func *lf = arena__alloc(A, sizeof(*lf));
@@ -5823,7 +6000,8 @@ static void plan_flags(struct cg *cg, struct fninfo *fi)
 				break;
 			case IR_BUILTIN:
 				if (in->callee &&
-				    !strncmp(in->callee, "gettimeofday_", 13))
+				    (!strncmp(in->callee, "gettimeofday_", 13) ||
+				     !strcmp(in->callee, "target")))
 					fi->need_G = true;
 				break;
 			case IR_STAT_ADD:

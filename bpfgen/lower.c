@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lower.h"
+#include "provider.h"
 
 enum ir_type lower__type(enum type t)
 {
@@ -625,6 +626,8 @@ static void begin_func(struct lower *l, struct ir_func *f)
 	l->nregions = 0;
 	l->region_exits = false;
 	l->loc = f->loc;
+	l->ctx_block = NULL;
+	l->nctx = 0;
 	lower__set_block(l, lower__block(l));
 }
 
@@ -652,11 +655,96 @@ static void lower_function(struct lower *l, struct ir_func *f)
 }
 
 /* probe point [if (cond)] '{' body '}' */
+/* A kernel.trace probe starts with a block that reads the context
+ * fields the body uses (lower__ctx fills it), then jumps to the body. */
+static void begin_ctx(struct lower *l, struct derived_probe *dp)
+{
+	const struct prov_trace_data *td = dp->prov_data;
+	struct ir_block *body;
+
+	l->ctx_block = NULL;
+	l->nctx = 0;
+	if (dp->prov != &prov_trace || !td)
+		return;
+	l->ctx_block = l->b;
+	l->nctx = td->nfields;
+	l->ctx_slot = arena__alloc(&l->s->arena,
+				   sizeof(int) * (size_t)(td->nfields + 1));
+	for (int i = 0; i < td->nfields; i++)
+		l->ctx_slot[i] = -1;
+	body = lower__block(l);
+	lower__jmp(l, body);
+	lower__set_block(l, body);
+}
+
+/* $field:  in the probe:  d = ctx field i
+ *          in a region:   entry: r = ctx field i; store_local slot_i, r
+ *                                (once, at the probe's entry)
+ *                         here:  d = load_local slot_i
+ * (regions cannot reach the context record, the probe's frame they
+ * can) */
+struct ir_val lower__ctx(struct lower *l, struct expr *e)
+{
+	const struct ctx_field *cf = e->target;
+	const struct prov_trace_data *td = l->owner->probe ?
+		l->owner->probe->prov_data : NULL;
+	enum ir_type t = cf && cf->kind == CF_NUM ? IRT_LONG : IRT_STR;
+	int idx = td && cf ? (int)(cf - td->fields) : -1, d;
+	struct ir_insn *in;
+
+	if (!l->ctx_block || idx < 0 || idx >= l->nctx) {
+		lower__unsupported(l, &e->loc, "a context variable here");
+		return ir__imm(0);
+	}
+	if (l->f == l->owner) {
+		/* in the probe itself: read where used, no copy */
+		d = ir__new_reg(l->p, l->f, t);
+		in = lower__emit(l, IR_CTX);
+		in->dst = d;
+		in->imm = idx;
+		return ir__reg(d);
+	}
+	if (l->ctx_slot[idx] < 0) {
+		struct ir_func *o = l->owner;
+		struct vec *v = &l->ctx_block->insns;
+		int r = ir__new_reg(l->p, o, t);
+		void *jmp;
+
+		l->ctx_slot[idx] = ir__new_slot(l->p, o, t, NULL);
+		in = ir__emit(l->p, l->ctx_block, IR_CTX);
+		in->dst = r;
+		in->imm = idx;
+		in->loc = e->loc;
+		in->on_error = -1;
+		in = ir__emit(l->p, l->ctx_block, IR_STORE_LOCAL);
+		in->slot = l->ctx_slot[idx];
+		in->a = ir__reg(r);
+		in->loc = e->loc;
+		in->on_error = -1;
+		/* the block's jump stays last */
+		jmp = v->v[v->n - 3];
+		v->v[v->n - 3] = v->v[v->n - 2];
+		v->v[v->n - 2] = v->v[v->n - 1];
+		v->v[v->n - 1] = jmp;
+	}
+	if (l->f != l->owner) {
+		struct ir_slot *sl = vec_at(&l->owner->slots, l->ctx_slot[idx]);
+
+		sl->used_by_region = true;
+	}
+	d = ir__new_reg(l->p, l->f, t);
+	in = lower__emit(l, IR_LOAD_LOCAL);
+	in->dst = d;
+	in->slot = l->ctx_slot[idx];
+	return ir__reg(d);
+}
+
 static void lower_probe(struct lower *l, struct ir_func *f)
 {
 	struct derived_probe *dp = f->probe;
 
 	begin_func(l, f);
+	begin_ctx(l, dp);
 	if (dp->cond) {
 		struct ir_block *body = lower__block(l), *out = lower__block(l);
 

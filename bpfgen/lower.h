@@ -27,6 +27,11 @@ struct lower {
 					 * IRR_RETURN / IRR_NEXT */
 	int nregions;			/* regions made for the owner */
 	struct loc loc;			/* position of the current node */
+	/* kernel.trace probes: the block at the probe's entry where the
+	 * context fields used are read (IR_CTX), and each field's slot */
+	struct ir_block *ctx_block;
+	int *ctx_slot;			/* by field index, -1: not read */
+	int nctx;
 };
 
 /* lower.c */
@@ -59,6 +64,8 @@ struct ir_map *lower__map(struct lower *l, struct expr *e);
 int lower__strconst(struct lower *l, const char *str);
 /* The stap "near" text of e: "operator '/'", "identifier 'x'". */
 const char *lower__near(struct lower *l, const struct expr *e);
+/* $field of a kernel.trace probe (e->target: its struct ctx_field). */
+struct ir_val lower__ctx(struct lower *l, struct expr *e);
 void lower__unsupported(struct lower *l, const struct loc *loc,
 			const char *what);
 

@@ -1015,6 +1015,10 @@ struct ir_val lower__expr(struct lower *l, struct expr *e, bool want)
 			    "'*' is only allowed in an array slice");
 		break;
 	case EX_TARGET:
+		if (e->target) {
+			v = lower__ctx(l, e);
+			break;
+		}
 		lower__unsupported(l, &e->loc, "target variable '$...'");
 		break;
 	case EX_CAST:

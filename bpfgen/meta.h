@@ -32,7 +32,7 @@ struct session;
 
 #define META_SECTION ".bstap"
 #define META_MAGIC "BSTAPMD"
-#define META_VERSION 2
+#define META_VERSION 3
 
 /* Append the .bstap section describing s->ir, s->prog and o's programs
  * to o->elf (replaced by a new malloc'ed image).  0 or a negative errno

@@ -61,5 +61,6 @@ void links__destroy(struct links *l);
 
 int attach_timer(struct attach_req *r);
 int attach_perf(struct attach_req *r);
+int attach_trace(struct attach_req *r);
 
 #endif

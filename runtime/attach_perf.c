@@ -1,6 +1,8 @@
 /* attach_perf.c - perf.sw.*, perf.hw.*, perf.type(T).config(C) probes, and
  * the attach helpers every perf-event-based provider shares. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@ static const struct {
 } attach_table[] = {
 	{ "timer", attach_timer },
 	{ "perf", attach_perf },
+	{ "kernel.trace", attach_trace },
 };
 
 attach_fn attach__lookup(const char *provider)
@@ -46,10 +49,48 @@ void links__push(struct links *l, struct bpf_link *link)
 	l->v[l->n++] = link;
 }
 
+/* Detaching a tracepoint's perf event waits for an RCU grace period in
+ * the kernel (tens of ms): 360 syscall tracepoints one after the other
+ * took half a minute.  Many links are destroyed by several threads at
+ * once, whose waits overlap.  Every probe is stopped before this (the
+ * stop word), so the order does not matter. */
+#define DETACH_THREADS 32
+
+struct detach_share {
+	struct links *l;
+	int first, step;
+};
+
+static void *detach_some(void *arg)
+{
+	struct detach_share *d = arg;
+
+	for (int i = d->first; i < d->l->n; i += d->step)
+		bpf_link__destroy(d->l->v[i]);
+	return NULL;
+}
+
 void links__destroy(struct links *l)
 {
-	for (int i = 0; i < l->n; i++)
-		bpf_link__destroy(l->v[i]);
+	struct detach_share share[DETACH_THREADS];
+	pthread_t tid[DETACH_THREADS];
+	bool started[DETACH_THREADS] = { false };
+	int nt = l->n >= 2 * DETACH_THREADS ? DETACH_THREADS : l->n / 2;
+
+	if (nt < 2)
+		nt = 1;
+	for (int t = 0; t < nt; t++) {
+		share[t] = (struct detach_share){ l, t, nt };
+		if (t > 0)
+			started[t] = !pthread_create(&tid[t], NULL,
+						     detach_some, &share[t]);
+		if (t > 0 && !started[t])
+			detach_some(&share[t]);	/* no thread: do it here */
+	}
+	detach_some(&share[0]);
+	for (int t = 1; t < nt; t++)
+		if (started[t])
+			pthread_join(tid[t], NULL);
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;

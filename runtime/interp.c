@@ -1742,6 +1742,9 @@ static int step(struct interp *I, const struct ir_insn *in, struct ival *r,
 		return print_hist(I, in, r);
 	case IR_EXIT:
 		return set_exit(I, in);
+	case IR_CTX:
+		return sys_fault(I, in, "a context variable in user space",
+				 -EINVAL);
 	case IR_ERROR:
 		return fault(I, in, "%s", S(r, in->a));
 	case IR_LOOP:

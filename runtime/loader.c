@@ -69,6 +69,23 @@ static struct bpf_probe_prog *find_prog(struct bstap_object *o,
 	return NULL;
 }
 
+/* Every program is in the "perf_event" section (bpfgen/elf.c), which
+ * makes libbpf guess BPF_PROG_TYPE_PERF_EVENT: give each its own type
+ * (tracepoints: bpfgen/emit.c, emit__prog_type). */
+static void set_types(struct bpf_object *obj, struct bstap_object *o)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_probe_prog *pp = find_prog(o,
+						      bpf_program__name(prog));
+
+		if (pp && pp->type &&
+		    (enum bpf_prog_type)pp->type != bpf_program__type(prog))
+			bpf_program__set_type(prog, pp->type);
+	}
+}
+
 /* The instruction index the verifier stopped at: the last "N: (" line. */
 static int log_last_insn(const char *log)
 {
@@ -163,6 +180,7 @@ static void explain_failure(struct session *s, const void *elf, size_t size,
 
 	if (!obj)
 		return;
+	set_types(obj, o);
 	bpf_object__for_each_program(prog, obj)
 		n++;
 	logs = calloc(n ? n : 1, sizeof(*logs));
@@ -349,6 +367,7 @@ int loader__load(struct session *s, const void *elf, size_t size,
 	out->obj = open_elf(s, elf, size);
 	if (!out->obj)
 		return -EINVAL;
+	set_types(out->obj, o);
 	err = bpf_object__load(out->obj);
 	if (err) {
 		bpf_object__close(out->obj);

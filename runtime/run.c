@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <wordexp.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -449,12 +450,22 @@ static int spawn_child(struct run *r)
 		return -errno;
 	}
 	if (pid == 0) {
+		wordexp_t we;
 		char c;
 
 		sigprocmask(SIG_SETMASK, &r->oldmask, NULL);
 		close(go[1]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);	/* bstap gave up before the start */
+		/* as stap: a plain command runs itself, so target() is its
+		 * pid; a shell command line (pipes, ';', redirections,
+		 * $(...)) goes through /bin/sh -c */
+		if (!wordexp(r->s->cmd, &we, WRDE_NOCMD) && we.we_wordc > 0) {
+			execvp(we.we_wordv[0], we.we_wordv);
+			fprintf(stderr, "bstap: -c: cannot run '%s': %s\n",
+				we.we_wordv[0], strerror(errno));
+			_exit(127);
+		}
 		execl("/bin/sh", "sh", "-c", r->s->cmd, (char *)NULL);
 		fprintf(stderr, "bstap: -c: cannot run /bin/sh: %s\n",
 			strerror(errno));

@@ -21,6 +21,7 @@ const struct provider *const providers[] = {
 	&prov_never,
 	&prov_timer,
 	&prov_perf,
+	&prov_trace,
 	NULL,
 };
 

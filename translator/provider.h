@@ -86,6 +86,7 @@ extern const struct provider prov_error;	/* error[(N)] */
 extern const struct provider prov_never;	/* never */
 extern const struct provider prov_timer;	/* timer.* */
 extern const struct provider prov_perf;		/* perf.* */
+extern const struct provider prov_trace;	/* kernel.trace("g:e") */
 
 /* ---- provider data (dp->prov_data) for the back end ---- */
 
@@ -128,6 +129,35 @@ struct prov_perf_data {
 	const char *process_path;	/* NULL: the -c/-x target */
 	const char *counter;		/* .counter("name"), or NULL */
 };
+
+/* kernel.trace("group:name"): one tracepoint, from tracefs. */
+enum ctx_field_kind {
+	CF_NUM,				/* an integer of size 1, 2, 4 or 8 */
+	CF_STR,				/* char name[size], inline */
+	CF_DATALOC,			/* __data_loc char[]: a u32 at off,
+					 * (len << 16) | offset of the bytes
+					 * from the record's start */
+};
+
+/* A context variable read from the probe's context record ($name):
+ * e->target of an EX_TARGET, IR_CTX's ctx (bpfgen/ir.h). */
+struct ctx_field {
+	const char *name;		/* without '$' */
+	enum ctx_field_kind kind;
+	int off, size;
+	bool is_signed;
+};
+
+struct prov_trace_data {
+	const char *group, *event;	/* "sched", "sched_switch" */
+	int64_t id;			/* tracefs events/G/E/id */
+	int nfields;
+	struct ctx_field *fields;	/* without the common_ ones */
+};
+
+/* The tracefs mount ("/sys/kernel/tracing"), mounting it there when
+ * no tracefs is mounted; NULL when there is none. */
+const char *trace__root(struct session *s);
 
 /* ---- helpers for providers (provider.c) ---- */
 
