@@ -628,6 +628,7 @@ static void begin_func(struct lower *l, struct ir_func *f)
 	l->loc = f->loc;
 	l->ctx_block = NULL;
 	l->nctx = 0;
+	l->ctx_pos = 0;
 	lower__set_block(l, lower__block(l));
 }
 
@@ -655,15 +656,15 @@ static void lower_function(struct lower *l, struct ir_func *f)
 }
 
 /* probe point [if (cond)] '{' body '}' */
-/* A kernel.trace probe starts with a block that reads the context
- * fields the body uses (lower__ctx fills it), then jumps to the body. */
+/* A kernel.trace probe: the fields its regions use are read at the
+ * start of its entry block (lower__ctx inserts them there). */
 static void begin_ctx(struct lower *l, struct derived_probe *dp)
 {
 	const struct prov_trace_data *td = dp->prov_data;
-	struct ir_block *body;
 
 	l->ctx_block = NULL;
 	l->nctx = 0;
+	l->ctx_pos = 0;
 	if (dp->prov != &prov_trace || !td)
 		return;
 	l->ctx_block = l->b;
@@ -672,9 +673,17 @@ static void begin_ctx(struct lower *l, struct derived_probe *dp)
 				   sizeof(int) * (size_t)(td->nfields + 1));
 	for (int i = 0; i < td->nfields; i++)
 		l->ctx_slot[i] = -1;
-	body = lower__block(l);
-	lower__jmp(l, body);
-	lower__set_block(l, body);
+}
+
+/* Move the last insn of b to position *pos (then one further). */
+static void move_to(struct ir_block *b, int *pos)
+{
+	struct vec *v = &b->insns;
+	void *last = v->v[v->n - 1];
+
+	memmove(&v->v[*pos + 1], &v->v[*pos],
+		sizeof(void *) * (size_t)(v->n - 1 - *pos));
+	v->v[(*pos)++] = last;
 }
 
 /* $field:  in the probe:  d = ctx field i
@@ -706,9 +715,7 @@ struct ir_val lower__ctx(struct lower *l, struct expr *e)
 	}
 	if (l->ctx_slot[idx] < 0) {
 		struct ir_func *o = l->owner;
-		struct vec *v = &l->ctx_block->insns;
 		int r = ir__new_reg(l->p, o, t);
-		void *jmp;
 
 		l->ctx_slot[idx] = ir__new_slot(l->p, o, t, NULL);
 		in = ir__emit(l->p, l->ctx_block, IR_CTX);
@@ -716,16 +723,13 @@ struct ir_val lower__ctx(struct lower *l, struct expr *e)
 		in->imm = idx;
 		in->loc = e->loc;
 		in->on_error = -1;
+		move_to(l->ctx_block, &l->ctx_pos);
 		in = ir__emit(l->p, l->ctx_block, IR_STORE_LOCAL);
 		in->slot = l->ctx_slot[idx];
 		in->a = ir__reg(r);
 		in->loc = e->loc;
 		in->on_error = -1;
-		/* the block's jump stays last */
-		jmp = v->v[v->n - 3];
-		v->v[v->n - 3] = v->v[v->n - 2];
-		v->v[v->n - 2] = v->v[v->n - 1];
-		v->v[v->n - 1] = jmp;
+		move_to(l->ctx_block, &l->ctx_pos);
 	}
 	if (l->f != l->owner) {
 		struct ir_slot *sl = vec_at(&l->owner->slots, l->ctx_slot[idx]);

@@ -32,6 +32,7 @@ struct lower {
 	struct ir_block *ctx_block;
 	int *ctx_slot;			/* by field index, -1: not read */
 	int nctx;
+	int ctx_pos;			/* where the next read goes in it */
 };
 
 /* lower.c */
