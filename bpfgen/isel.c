@@ -3833,8 +3833,19 @@ static void spf_pre(struct spf *f, int t, int size, const char *fmt,
 
 /* A run-time width ('*', w):
  *   left = flags.LEFT || w < 0;  aw = clamp(|w|, 0, 4 MSL)  */
+static void spf_width_rt_c(struct spf *f, struct spf_spec *sp, int *aw,
+			   int *left, bool clamp);
+
 static void spf_width_rt(struct spf *f, struct spf_spec *sp, int *aw,
 			 int *left)
+{
+	spf_width_rt_c(f, sp, aw, left, true);
+}
+
+/* as spf_width_rt; clamp false leaves aw >= 0 unbounded (the caller
+ * clamps it once the precision is known) */
+static void spf_width_rt_c(struct spf *f, struct spf_spec *sp, int *aw,
+			   int *left, bool clamp)
 {
 	struct isel *is = f->is;
 	int pos = label(is);
@@ -3847,7 +3858,10 @@ static void spf_width_rt(struct spf *f, struct spf_spec *sp, int *aw,
 	op_ri(is, BPF_NEG, *aw, 0);
 	movi(is, *left, 1);
 	place(is, pos);
-	spf_clamp(is, *aw, 0, 4 * is->msl);
+	if (clamp)
+		spf_clamp(is, *aw, 0, 4 * is->msl);
+	else
+		spf_clamp(is, *aw, 0, INT32_MAX);	/* INT64_MIN: 0 */
 }
 
 /* The padding of a field to a run-time width, size = width - length:
@@ -4062,7 +4076,8 @@ static void spf_int_rt(struct spf *f, struct spf_spec *sp)
 	int args[5], na = 0;
 
 	if (sp->wr != LIR_NONE) {
-		spf_width_rt(f, sp, &aw, &left);
+		spf_width_rt_c(f, sp, &aw, &left, sp->pr == LIR_NONE &&
+			       sp->p <= 2 * is->msl + 24);
 	} else {
 		movi(is, aw, sp->w > 0 ? sp->w : 0);
 		left = vreg(is);
@@ -4081,9 +4096,31 @@ static void spf_int_rt(struct spf *f, struct spf_spec *sp)
 		movi(is, p, 16);
 		place(is, a);
 		pfx = "0x";
-	} else if (sp->pr != LIR_NONE) {
-		mov(is, p, sp->pr);
-		spf_clamp(is, p, 0, 2 * is->msl + 24);
+	} else if (sp->pr != LIR_NONE || sp->p > 2 * is->msl + 24) {
+		/* a clamped precision keeps the spaces before the digits:
+		 *   p = max(p, 0);
+		 *   if (p > PMAX) { aw = aw > p ? aw - (p - PMAX) :
+		 *                        min(aw, PMAX); p = PMAX; }
+		 *   aw = min(aw, 4 MSL)  */
+		int64_t pmax = 2 * is->msl + 24;
+		int ok = label(is), shorter = label(is), done = label(is);
+
+		if (sp->pr != LIR_NONE)
+			mov(is, p, sp->pr);
+		else
+			movi(is, p, sp->p);
+		spf_clamp(is, p, 0, INT32_MAX);
+		jmp_ri(is, BPF_JSLE, p, pmax, ok);
+		jmp_rr(is, BPF_JSGT, aw, p, shorter);
+		spf_clamp(is, aw, 0, pmax);
+		ja(is, done);
+		place(is, shorter);
+		op_rr(is, BPF_SUB, aw, p);
+		op_ri(is, BPF_ADD, aw, pmax);
+		place(is, done);
+		movi(is, p, pmax);
+		place(is, ok);
+		spf_clamp(is, aw, 0, 4 * is->msl);
 	} else if (sp->p > 1) {
 		movi(is, p, sp->p);
 	}
@@ -4492,12 +4529,33 @@ static bool spf_arg(struct spf *f, struct ir_insn *in, int *next,
 	return true;
 }
 
+/* Constant widths and precisions, clamped (see the block comment)
+ * keeping the padding before the digits: a precision above PMAX counts
+ * as PMAX and a width above it loses as much; then width <= 4 MSL.
+ * (A run-time '*' one keeps its vreg: spf_int_rt clamps it alike.) */
+static void spf_clamp_const(struct isel *is, struct spf_spec *sp)
+{
+	int64_t pmax = 2 * is->msl + 24, wmax = 4 * is->msl;
+
+	if (sp->pr == LIR_NONE && sp->wr == LIR_NONE && sp->p > pmax) {
+		if (sp->w > sp->p)
+			sp->w -= sp->p - pmax;
+		else if (sp->w > pmax)
+			sp->w = pmax;
+		sp->p = pmax;
+	}
+	if (sp->p > (int64_t)1 << 31)
+		sp->p = (int64_t)1 << 31;	/* run-time width: spf_int_rt */
+	if (sp->w > wmax)
+		sp->w = wmax;
+}
+
 /* A width or a precision: digits, or '*' (a constant argument is one;
  * a negative '*' width means '-', a negative precision 0) */
 static void spf_num(struct spf *f, struct ir_insn *in, int *next,
 		    const char **pp, struct spf_spec *sp, bool prec)
 {
-	int64_t v, max = prec ? 2 * f->is->msl + 24 : 4 * f->is->msl;
+	int64_t v, max = (int64_t)1 << 40;	/* spf_clamp_const after */
 	int *r = prec ? &sp->pr : &sp->wr;
 	const char *p = *pp;
 	struct ir_val a;
@@ -4613,6 +4671,7 @@ static const char *sel_sprintf_2ph(struct isel *is, struct ir_insn *in)
 			sp.p = 0;
 			spf_num(f, in, &next, &p, &sp, true);
 		}
+		spf_clamp_const(is, &sp);
 		while (*p && strchr("hlLjzt", *p))
 			p++;
 		sp.conv = *p;
@@ -5015,7 +5074,8 @@ static void funcaddr(struct isel *is, int dst, struct ir_func *fn)
 }
 
 /* After the helper: d = S.rcode; if (d == IRR_ERROR) goto catch /
- * propagate  (no test when the region cannot fault) */
+ * propagate  (no test when the region cannot fault; a catch clears
+ * S.rcode first) */
 static void loop_end(struct isel *is, struct ir_insn *in)
 {
 	struct fninfo *r = fi_of(in->fn);
@@ -5025,8 +5085,23 @@ static void loop_end(struct isel *is, struct ir_insn *in)
 		return;
 	d = in->dst >= 0 ? is->lreg[in->dst] : vreg(is);
 	ldx(is, BPF_DW, d, is->S, rcode(is));
-	if (!r || r->may_fault)
+	if (r && !r->may_fault)
+		return;
+	if (in->on_error < 0) {
 		jmp_ri(is, BPF_JEQ, d, IRR_ERROR, state_target(is, in));
+		return;
+	}
+	{
+		/* caught here: S.rcode is every loop's, and an enclosing
+		 * loop must not read this IRR_ERROR as its own
+		 *   if (d == IRR_ERROR) { S.rcode = 0; goto catch; } */
+		int ok = label(is);
+
+		jmp_ri(is, BPF_JNE, d, IRR_ERROR, ok);
+		st(is, BPF_DW, is->S, rcode(is), 0);
+		ja(is, state_target(is, in));
+		place(is, ok);
+	}
 }
 
 /* d = loop(region):

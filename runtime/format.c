@@ -21,11 +21,14 @@
  *     string's end are NULs; width pads with spaces;
  *   - '*' takes the width or precision from the next (long) argument; a
  *     negative width means '-', a negative precision means 0;
- *   - widths and precisions above FMT_PAD_MAX (64 KiB) count as that
- *     much, so output stays bounded; a '*' width of INT64_MIN (whose
- *     negation does not exist) pads nothing.
+ *   - a precision above FMT_PAD_MAX (64 KiB) counts as that much, the
+ *     width reduced as much (the padding before the digits stays
+ *     width - precision), and a width at most 2 * FMT_PAD_MAX: output
+ *     stays bounded; a '*' width of INT64_MIN (whose negation does not
+ *     exist) is a width of 0.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,17 +350,18 @@ static int parse_spec(const char **pp, struct argv_cursor *c, struct spec *sp)
 			return -EINVAL;
 		if (v == INT64_MIN) {
 			/* -v does not exist: stap's runtime ends up with
-			 * a negative width, which pads nothing */
-			v = -1;
+			 * a negative width, which pads nothing (a width of
+			 * 0, not "no width": %p keeps its short form) */
+			v = 0;
 		} else if (v < 0) {
 			sp->flags |= F_LEFT;
 			v = -v;
 		}
-		sp->width = v > FMT_PAD_MAX ? FMT_PAD_MAX : v;
+		sp->width = v;
 	} else if (*p >= '0' && *p <= '9') {
 		sp->width = strtol(p, (char **)&p, 10);
-		if (sp->width > FMT_PAD_MAX || sp->width < 0)
-			sp->width = FMT_PAD_MAX;
+		if (sp->width < 0)
+			sp->width = LONG_MAX;
 	}
 	if (*p == '.') {
 		p++;
@@ -365,13 +369,25 @@ static int parse_spec(const char **pp, struct argv_cursor *c, struct spec *sp)
 			p++;
 			if (next_long(c, &v))
 				return -EINVAL;
-			sp->prec = v < 0 ? 0 : v > FMT_PAD_MAX ? FMT_PAD_MAX : v;
+			sp->prec = v < 0 ? 0 : v;
 		} else {
 			sp->prec = strtol(p, (char **)&p, 10);
-			if (sp->prec > FMT_PAD_MAX || sp->prec < 0)
-				sp->prec = FMT_PAD_MAX;
+			if (sp->prec < 0)
+				sp->prec = LONG_MAX;
 		}
 	}
+	/* bounded output: a precision above FMT_PAD_MAX counts as that,
+	 * the width losing as much, so the spaces before the digits stay
+	 * width - precision; then at most FMT_PAD_MAX more padding */
+	if (sp->prec > FMT_PAD_MAX) {
+		if (sp->width > sp->prec)
+			sp->width -= sp->prec - FMT_PAD_MAX;
+		else if (sp->width > FMT_PAD_MAX)
+			sp->width = FMT_PAD_MAX;
+		sp->prec = FMT_PAD_MAX;
+	}
+	if (sp->width > 2 * FMT_PAD_MAX)
+		sp->width = 2 * FMT_PAD_MAX;
 	while (*p && strchr("hlLjzt", *p))
 		p++;
 	if (!*p)

@@ -278,6 +278,10 @@ static int map_update(struct interp *I, const struct ir_insn *in,
 
 	if (!err)
 		return XR_OK;
+	if ((err == -E2BIG || err == -ENOMEM) && m->decl &&
+	    m->decl->maxsize > 0)
+		return fault(I, in, "Array overflow, check size limit (%lld)",
+			     (long long)m->decl->maxsize);
 	if (err == -E2BIG || err == -ENOMEM)
 		return fault(I, in, "Array overflow, check MAXMAPENTRIES");
 	return sys_fault(I, in, "map update", err);
