@@ -5210,10 +5210,16 @@ static void sel_ctx(struct isel *is, struct ir_insn *in)
 	if (cf->kind == CF_NUM) {
 		int d = is->lreg[in->dst];
 
+		int vs = cf->vsize > 0 && cf->vsize < cf->size ? cf->vsize :
+			cf->size;
+
 		ldx(is, sz[cf->size], d, is->ctx, cf->off);
-		if (cf->is_signed && cf->size < 8) {
-			op_ri(is, BPF_LSH, d, 64 - 8 * cf->size);
-			op_ri(is, BPF_ARSH, d, 64 - 8 * cf->size);
+		if (vs < cf->size || (cf->is_signed && vs < 8)) {
+			/* the value's bytes only (an int in an 8-byte
+			 * syscall slot), sign-extended when signed */
+			op_ri(is, BPF_LSH, d, 64 - 8 * vs);
+			op_ri(is, cf->is_signed ? BPF_ARSH : BPF_RSH, d,
+			      64 - 8 * vs);
 		}
 		return;
 	}

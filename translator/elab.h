@@ -52,8 +52,15 @@ struct library {
 	bool loaded;
 };
 
-/* Parse every *.stp under the tapset directories; index the symbols. */
+/* Parse every *.stp under the tapset directories; index the symbols.
+ * With s->want_syscalls, also the syscall.* aliases generated from the
+ * kernel's tracepoints (tapset_syscalls.c). */
 int library__load(struct session *s, struct library *lib);
+
+/* tapset_syscalls.c: does a script probe syscall.* / nd_syscall.*? */
+bool syscalls__wanted(const struct stpfile *f);
+/* The generated tapset text, or NULL (no tracefs syscalls group). */
+char *syscalls__tapset(struct session *s);
 
 /* ---- the elaboration state ---- */
 

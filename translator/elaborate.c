@@ -630,6 +630,7 @@ int pass2__elaborate(struct session *s)
 	if (!s->user)
 		return -EINVAL;
 	elab__index_user(e, s->user);
+	s->want_syscalls |= syscalls__wanted(s->user);
 	library__load(s, &e->lib);
 	elab__include_file(e, s->user);
 	if (s->unoptimized) {

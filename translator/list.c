@@ -8,6 +8,7 @@
  * of its points ("$fd:long"), found by elaborating the alias alone.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,6 +148,10 @@ int list__probes(struct session *s)
 	pat = list__parse_pattern(s, s->list_pattern);
 	if (!pat || s->errors)
 		return -EINVAL;
+	if (pp__comp(pat, 0) && pp__comp(pat, 0)->name &&
+	    (!fnmatch(pp__comp(pat, 0)->name, "syscall", 0) ||
+	     !fnmatch(pp__comp(pat, 0)->name, "nd_syscall", 0)))
+		s->want_syscalls = true;
 	if (library__load(s, &lib))
 		return -EINVAL;
 	f = open_memstream(&buf, &len);

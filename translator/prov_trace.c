@@ -81,6 +81,33 @@ static bool field_decl(const char *decl, size_t len, char *name,
 	return true;
 }
 
+/* A syscall tracepoint stores every argument in 8 bytes: an int
+ * argument is the low 4 (sign-extended), an unsigned int or a mode the
+ * low 4 or 2, as the declared type says. */
+static void value_size(const char *decl, struct ctx_field *f)
+{
+	static const struct {
+		const char *type;
+		int size;
+		bool is_signed;
+	} t[] = {
+		{ "int ", 4, true }, { "pid_t ", 4, true },
+		{ "clockid_t ", 4, true }, { "key_serial_t ", 4, true },
+		{ "mqd_t ", 4, true }, { "timer_t ", 4, true },
+		{ "unsigned int ", 4, false }, { "u32 ", 4, false },
+		{ "uid_t ", 4, false }, { "gid_t ", 4, false },
+		{ "qid_t ", 4, false }, { "rwf_t ", 4, false },
+		{ "umode_t ", 2, false }, { "unsigned short ", 2, false },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strncmp(decl, t[i].type, strlen(t[i].type))) {
+			f->vsize = t[i].size;
+			f->is_signed = t[i].is_signed;
+			return;
+		}
+}
+
 /* One "\tfield:TYPE NAME;\toffset:N;\tsize:N;\tsigned:N;" line. */
 static bool parse_field(struct session *s, const char *line,
 			struct ctx_field *f)
@@ -107,6 +134,7 @@ static bool parse_field(struct session *s, const char *line,
 	f->off = atoi(o + 7);
 	f->size = atoi(z + 5);
 	f->is_signed = atoi(g + 7) != 0;
+	f->is_ptr = memchr(d, '*', dlen) != NULL;
 	if (!strncmp(d, "__data_loc ", 11)) {
 		if (!strstr(d, "char") || f->size != 4)
 			return false;
@@ -121,6 +149,8 @@ static bool parse_field(struct session *s, const char *line,
 		return f->size > 0;
 	}
 	f->kind = CF_NUM;
+	if (f->size == 8 && !f->is_ptr)
+		value_size(d, f);
 	return f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8;
 }
 
@@ -158,6 +188,13 @@ static int read_format(struct session *s, const char *root,
 	vec_foreach(i, &fields)
 		d->fields[i] = *(struct ctx_field *)vec_at(&fields, i);
 	return 0;
+}
+
+int trace__read_format(struct session *s, struct prov_trace_data *d)
+{
+	const char *root = trace__root(s);
+
+	return root ? read_format(s, root, d) : -ENOENT;
 }
 
 /* ---- points ---- */

@@ -146,6 +146,11 @@ struct ctx_field {
 	enum ctx_field_kind kind;
 	int off, size;
 	bool is_signed;
+	bool is_ptr;			/* declared with a '*' (an address) */
+	int vsize;			/* bytes of the value inside the
+					 * size-byte slot (syscall arguments
+					 * are 8-byte slots holding an int:
+					 * 4), or 0: all of it */
 };
 
 struct prov_trace_data {
@@ -158,6 +163,9 @@ struct prov_trace_data {
 /* The tracefs mount ("/sys/kernel/tracing"), mounting it there when
  * no tracefs is mounted; NULL when there is none. */
 const char *trace__root(struct session *s);
+/* Read events/GROUP/EVENT/format into d (group and event set): 0 or a
+ * negative errno. */
+int trace__read_format(struct session *s, struct prov_trace_data *d);
 
 /* ---- helpers for providers (provider.c) ---- */
 

@@ -44,6 +44,8 @@ struct session {
 
 	/* ---- the running system ---- */
 	const char *kernel_release;	/* uname -r, or overridden (-r) */
+	bool want_syscalls;		/* load the generated syscall.* tapset
+					 * (the script probes syscall.*) */
 	const char *tracefs;		/* trace__root(): the tracefs mount,
 					 * "" none, NULL not looked for yet */
 	const char *arch;		/* "x86_64", ... */

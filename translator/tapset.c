@@ -258,6 +258,29 @@ static void index_file(struct session *s, struct library *lib,
 		((struct probe *)vec_at(&f->probes, i))->file = f;
 }
 
+/* The syscall.* aliases, generated from tracefs (tapset_syscalls.c). */
+static void load_syscalls(struct session *s, struct library *lib)
+{
+	struct source *src;
+	struct stpfile *f;
+	char *text = syscalls__tapset(s);
+
+	if (!text)
+		return;
+	src = arena__alloc(&s->arena, sizeof(*src));
+	memset(src, 0, sizeof(*src));
+	src->name = "<syscall tapset from tracefs>";
+	src->text = text;
+	src->len = strlen(text);
+	src->is_tapset = true;
+	f = parse__file(s, src);
+	if (!f)
+		return;
+	f->is_tapset = true;
+	vec__push(&s->arena, &lib->files, f);
+	index_file(s, lib, f);
+}
+
 int library__load(struct session *s, struct library *lib)
 {
 	struct vec paths = { 0 };
@@ -286,6 +309,8 @@ int library__load(struct session *s, struct library *lib)
 		vec__push(&s->arena, &lib->files, f);
 		index_file(s, lib, f);
 	}
+	if (s->want_syscalls)
+		load_syscalls(s, lib);
 	return s->errors > errors ? -EINVAL : 0;
 }
 
