@@ -2070,7 +2070,9 @@ static void sel_map_clear(struct isel *is, struct ir_map *m,
 		if (sub < 0)
 			return;
 		stx(is, BPF_DW, LIR_FP, ctx, key);
-		sptr(is, z, is->cg->zeros_off);
+		/* S's zero area, or zeros in .rodata when the probe has
+		 * no S */
+		zeros_ptr(is, z, m->val_size > 8 ? m->val_size : 8);
 		stx(is, BPF_DW, LIR_FP, ctx + 8, z);
 		movi(is, 1, CODEGEN_MAX_CPUS);
 		l = put(is, LK_FUNCADDR);

@@ -592,8 +592,12 @@ static struct ir_val lower_assign(struct lower *l, struct expr *e, bool want)
 		in->loc = e->a->loc;	/* "near identifier 'a'" points at a */
 		return v;
 	}
-	old = lval_load(l, &lv);
+	/* stap's order: the keys (lval_of), the value, then the read,
+	 * so a function in the value that changes lvalue is seen */
 	v = lower__expr(l, e->b, true);
+	if (lv.type == IRT_STR)
+		v = ir__reg(to_reg(l, v));
+	old = lval_load(l, &lv);
 	if (e->op == OP_CONCAT)
 		v = emit_concat(l, old, v);
 	else
