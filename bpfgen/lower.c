@@ -692,9 +692,9 @@ static void move_to(struct ir_block *b, int *pos)
  *                         here:  d = load_local slot_i
  * (regions cannot reach the context record, the probe's frame they
  * can) */
-struct ir_val lower__ctx(struct lower *l, struct expr *e)
+static struct ir_val ctx_value(struct lower *l, const struct ctx_field *cf,
+				const struct loc *loc)
 {
-	const struct ctx_field *cf = e->target;
 	const struct prov_trace_data *td = l->owner->probe ?
 		l->owner->probe->prov_data : NULL;
 	enum ir_type t = cf && cf->kind == CF_NUM ? IRT_LONG : IRT_STR;
@@ -702,7 +702,7 @@ struct ir_val lower__ctx(struct lower *l, struct expr *e)
 	struct ir_insn *in;
 
 	if (!l->ctx_block || idx < 0 || idx >= l->nctx) {
-		lower__unsupported(l, &e->loc, "a context variable here");
+		lower__unsupported(l, loc, "a context variable here");
 		return ir__imm(0);
 	}
 	if (l->f == l->owner) {
@@ -721,13 +721,13 @@ struct ir_val lower__ctx(struct lower *l, struct expr *e)
 		in = ir__emit(l->p, l->ctx_block, IR_CTX);
 		in->dst = r;
 		in->imm = idx;
-		in->loc = e->loc;
+		in->loc = *loc;
 		in->on_error = -1;
 		move_to(l->ctx_block, &l->ctx_pos);
 		in = ir__emit(l->p, l->ctx_block, IR_STORE_LOCAL);
 		in->slot = l->ctx_slot[idx];
 		in->a = ir__reg(r);
-		in->loc = e->loc;
+		in->loc = *loc;
 		in->on_error = -1;
 		move_to(l->ctx_block, &l->ctx_pos);
 	}
@@ -741,6 +741,55 @@ struct ir_val lower__ctx(struct lower *l, struct expr *e)
 	in->dst = d;
 	in->slot = l->ctx_slot[idx];
 	return ir__reg(d);
+}
+
+/* A pretty form (kernel.trace $name$, $$parms, $$vars):
+ *   d = sprintf("name=0x%x name=\"%s\" ...", fields...)
+ * ($name$ alone: "0x%x" or "\"%s\"") */
+static struct ir_val ctx_pretty(struct lower *l, struct expr *e,
+				const struct ctx_ref *r)
+{
+	const struct prov_trace_data *td = l->owner->probe ?
+		l->owner->probe->prov_data : NULL;
+	int n = r->field ? 1 : td ? td->nfields : 0, k = 0;
+	struct ir_val *args = arena__alloc(&l->s->arena,
+					   sizeof(*args) * (size_t)(n + 1));
+	enum ir_type *types = arena__alloc(&l->s->arena,
+					   sizeof(*types) * (size_t)(n + 1));
+	char *fmt = "";
+	struct ir_insn *in;
+
+	for (int i = 0; i < n; i++) {
+		const struct ctx_field *cf = r->field ? r->field :
+			&td->fields[i];
+		const char *conv = cf->kind == CF_NUM ? "0x%x" : "\"%s\"";
+
+		fmt = r->field ? (char *)conv :
+			arena__printf(&l->s->arena, "%s%s%s=%s", fmt,
+				      k ? " " : "", cf->name, conv);
+		types[k] = cf->kind == CF_NUM ? IRT_LONG : IRT_STR;
+		args[k++] = ctx_value(l, cf, &e->loc);
+	}
+	in = lower__emit(l, IR_SPRINTF);
+	in->fmt = ir__format(l->p, fmt, k, types);
+	in->args = args;
+	in->nargs = k;
+	in->dst = ir__new_reg(l->p, l->f, IRT_STR);
+	return ir__reg(in->dst);
+}
+
+/* $name, $name$, $$parms, $$vars, $$locals of a kernel.trace probe */
+struct ir_val lower__ctx(struct lower *l, struct expr *e)
+{
+	const struct ctx_ref *r = e->target;
+
+	if (r->pretty)
+		return ctx_pretty(l, e, r);
+	if (!r->field) {
+		/* $$locals: a tracepoint has none */
+		return ir__reg(lower__strconst(l, ""));
+	}
+	return ctx_value(l, r->field, &e->loc);
 }
 
 static void lower_probe(struct lower *l, struct ir_func *f)

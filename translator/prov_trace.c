@@ -365,15 +365,32 @@ static int trace_target_var(struct session *s, struct derived_probe *dp,
 {
 	const struct prov_trace_data *d = dp->prov_data;
 
-	(void)s;
+	struct ctx_ref *r;
+
 	if (!d || e->kind != EX_TARGET || !e->str || e->str[0] != '$' ||
-	    e->str[1] == '$' || e->chain.n || e->deref_pretty)
+	    e->chain.n)
 		return -EINVAL;
+	r = arena__alloc(&s->arena, sizeof(*r));
+	memset(r, 0, sizeof(*r));
+	if (e->str[1] == '$') {
+		/* $$parms, $$vars: every field, pretty; $$locals: none */
+		if (strcmp(e->str, "$$parms") && strcmp(e->str, "$$vars") &&
+		    strcmp(e->str, "$$locals"))
+			return -EINVAL;
+		r->pretty = true;
+		e->type = TY_STRING;
+		e->target = r;
+		if (!strcmp(e->str, "$$locals"))
+			r->field = NULL, r->pretty = false;
+		return 0;
+	}
 	for (int i = 0; i < d->nfields; i++)
 		if (!strcmp(d->fields[i].name, e->str + 1)) {
-			e->type = d->fields[i].kind == CF_NUM ? TY_LONG :
-				  TY_STRING;
-			e->target = &d->fields[i];
+			r->field = &d->fields[i];
+			r->pretty = e->deref_pretty > 0;
+			e->type = d->fields[i].kind == CF_NUM && !r->pretty ?
+				  TY_LONG : TY_STRING;
+			e->target = r;
 			return 0;
 		}
 	return -EINVAL;

@@ -153,6 +153,14 @@ struct ctx_field {
 					 * 4), or 0: all of it */
 };
 
+/* e->target of a kernel.trace EX_TARGET: a field, shown raw ($name) or
+ * pretty ($name$: numbers 0x%x, strings quoted), or every field
+ * ($$parms, $$vars: "name=value ..." pretty; field NULL). */
+struct ctx_ref {
+	const struct ctx_field *field;
+	bool pretty;
+};
+
 struct prov_trace_data {
 	const char *group, *event;	/* "sched", "sched_switch" */
 	int64_t id;			/* tracefs events/G/E/id */
