@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -631,12 +632,35 @@ static void event_loop(struct run *r)
 
 /* ---- the whole run ---- */
 
+static void *detach_thread(void *links)
+{
+	links__destroy(links);
+	return NULL;
+}
+
+/* Detaching many probes takes long (each tracepoint's perf event waits
+ * for an RCU grace period in the kernel, one after the other: 360
+ * syscall tracepoints, 17 s): then it runs in a thread while the end
+ * probes run, and the run ends once it is done.  The probes are
+ * stopped first (the stop word); one that had passed its check
+ * finishes within microseconds, which the pause covers, and its output
+ * is drained after it. */
+#define DETACH_ASYNC_LINKS 16
+
 static void finish(struct run *r)
 {
 	int64_t skipped = 0, dropped = 0, kerr = 0;
+	pthread_t detacher;
+	bool async = false;
 
 	request_exit(r);
-	links__destroy(&r->links);
+	if (r->links.n >= DETACH_ASYNC_LINKS)
+		async = !pthread_create(&detacher, NULL, detach_thread,
+					&r->links);
+	if (async)
+		nanosleep(&(struct timespec){ 0, 20 * 1000000 }, NULL);
+	else
+		links__destroy(&r->links);
 	output__drain(&r->out);
 	check_fault(r);
 	/* an error whose message is built at run time adds 1 to
@@ -661,6 +685,8 @@ static void finish(struct run *r)
 	control_rw(r, offsetof(struct ir_control, skipped), &skipped, false);
 	control_rw(r, offsetof(struct ir_control, dropped), &dropped, false);
 	r->skipped = skipped + dropped;
+	if (async)
+		pthread_join(detacher, NULL);
 }
 
 static int open_output(struct session *s)
