@@ -4717,6 +4717,7 @@ static char *bpf_format(struct isel *is, const char *fmt, int *nconv,
 	struct arena *A = &is->cg->s->arena;
 	size_t cap = strlen(fmt) * 4 + 16, n = 0;
 	char *out = arena__alloc(A, cap);
+	bool after_s = false;	/* out ends with a %s conversion */
 
 	*nconv = 0;
 	for (const char *p = fmt; *p; p++) {
@@ -4733,12 +4734,14 @@ static char *bpf_format(struct isel *is, const char *fmt, int *nconv,
 				return NULL;
 			}
 			out[n++] = *p;
+			after_s = false;
 			continue;
 		}
 		if (p[1] == '%') {
 			out[n++] = '%';
 			out[n++] = '%';
 			p++;
+			after_s = false;
 			continue;
 		}
 		for (p++; *p && strchr("-+ #0", *p); p++) {
@@ -4786,6 +4789,12 @@ static char *bpf_format(struct isel *is, const char *fmt, int *nconv,
 			*why = "flags or a width on '%p'";
 			return NULL;
 		}
+		if (conv == 'p' && after_s) {
+			/* "0x..." would put a digit right after the %s */
+			*why = "a '%p' right after '%s'";
+			return NULL;
+		}
+		after_s = conv == 's';
 		(*nconv)++;
 		if (conv == 'p') {
 			memcpy(out + n, "0x%016llx", 9);
