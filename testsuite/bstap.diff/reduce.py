@@ -5,11 +5,14 @@
 #   reduce.py IN.stp OUT.stp TEST-CMD...
 #
 # TEST-CMD FILE.stp exits 0 while FILE.stp is still "interesting" (e.g.
-# the engines still disagree).  Deletes chunks of lines, halving the
-# chunk size down to one line, until no single deletion keeps it
-# interesting; then does the same for the comma-free tails of lines
-# (a simple expression shrink: replaces a parenthesised sub-expression
-# by 0 or "" when the test still passes).
+# the engines still disagree: difftest.sh -c, whose DIFF_GREP keeps the
+# symptom and DIFF_SED masks a known bug), for instance
+#   DIFF_GREP='size limit' testsuite/bstap.diff/reduce.py \
+#       /tmp/bstap-diff/begin/7.stp small.stp testsuite/bstap.diff/difftest.sh -c
+# Deletes chunks of lines, halving the chunk size down to one line,
+# until no single deletion keeps it interesting; then does the same for
+# the comma-free tails of lines (a simple expression shrink: replaces a
+# parenthesised sub-expression by 0 or "" when the test still passes).
 import re
 import subprocess
 import sys
