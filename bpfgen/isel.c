@@ -698,41 +698,19 @@ static int state_tail(struct isel *is, int *tails, int *ntails, int target)
 	return tails[2 * (*ntails)++ + 1];
 }
 
-/* A probe reports the error state, its site appended to the message:
- *   S.err.hdr = {REC_ERROR, probe};  n = S.err.len - 1 (to [0, MSL-1]);
- *   probe_read_kernel_str(S.err.msg + n, MSL - n,
- *                         &rodata + (S.err.site & 0xffffff));
+/* A probe reports the error state; the site's text (" near ... at
+ * FILE:L:C" in .rodata) goes by its offset in the header, and user
+ * space appends it to the message (a long message keeps its site):
+ *   S.err.hdr = {REC_ERROR_AT, S.err.site & 0xffffff};
  *   errv = &S.err; goto report  */
 static void report_state(struct isel *is, int report)
 {
-	int site = vreg(is), n = vreg(is);
+	int site = vreg(is);
 
-	st(is, BPF_W, is->S, errrec(is), REC_ERROR);
-	st(is, BPF_W, is->S, errrec(is) + 4, probe_id(is));
-	ldx(is, BPF_DW, n, is->S, err_len_off(is));
-	op_ri(is, BPF_SUB, n, 1);
-	if ((is->msl & (is->msl - 1)) == 0) {
-		/* len is in [1, MSL]: the mask only shows the bound */
-		op_ri(is, BPF_AND, n, is->msl - 1);
-	} else {
-		int l1 = label(is), l2 = label(is);
-
-		jmp_ri(is, BPF_JSGE, n, 0, l1);
-		movi(is, n, 0);
-		place(is, l1);
-		jmp_ri(is, BPF_JLE, n, is->msl - 1, l2);
-		movi(is, n, is->msl - 1);
-		place(is, l2);
-	}
+	st(is, BPF_W, is->S, errrec(is), REC_ERROR_AT);
 	ldx(is, BPF_DW, site, is->S, err_site_off(is));
 	op_ri(is, BPF_AND, site, 0xffffff);
-	sptr(is, 1, errrec(is) + 8);
-	op_rr(is, BPF_ADD, 1, n);
-	movi(is, 2, is->msl);
-	op_rr(is, BPF_SUB, 2, n);
-	ldrodata(is, 3, 0);
-	op_rr(is, BPF_ADD, 3, site);
-	call(is, HELPER_probe_read_kernel_str, 3);
+	stx(is, BPF_W, is->S, errrec(is) + 4, site);
 	sptr(is, is->errv, errrec(is));
 	ja(is, report);
 }
@@ -755,7 +733,7 @@ static void report_state(struct isel *is, int report)
  *               if (ringbuf_output(&ringbuf, errv, 8 + MSL, 0))
  *                 lock control.skipped += one;
  *               lock control.error_count += one; return 0;
- *   propagate:  probe: report_state (the site appended), goto report;
+ *   propagate:  probe: report_state (the site's offset), goto report;
  *               function: return 1;
  *               region: S.rcode = IRR_ERROR; return 1;  */
 static void emit_stubs(struct isel *is)

@@ -108,6 +108,23 @@ static int rec_printf(struct output *o, uint32_t id, const char *p,
 /* stap: "ERROR: <message> near <token> at file:line:col".  The kernel
  * sends the message; when it does not carry its own " near ...", the
  * probe's point and position stand in for the token. */
+/* REC_ERROR_AT: the message, then the site's text from .rodata */
+static int rec_error_at(struct output *o, uint32_t site, const char *p,
+			size_t len)
+{
+	int msl = o->ir->maxstringlen;
+	size_t n = len < (size_t)msl ? len : (size_t)msl;
+	const char *sfx = "";
+
+	if (o->rodata && site < o->rodata_size &&
+	    memchr(o->rodata + site, 0, o->rodata_size - site))
+		sfx = o->rodata + site;
+	fflush(o->out);
+	fprintf(o->s->err, "ERROR: %.*s%s\n", (int)strnlen(p, n), p, sfx);
+	o->errors++;
+	return 0;
+}
+
 static int rec_error(struct output *o, uint32_t id, const char *p,
 		     size_t len, bool maxaction)
 {
@@ -191,6 +208,8 @@ int output__record(struct output *o, const void *data, size_t size)
 		return rec_error(o, h->id, payload, len, false);
 	case REC_MAXACTION:
 		return rec_error(o, h->id, payload, len, true);
+	case REC_ERROR_AT:
+		return rec_error_at(o, h->id, payload, len);
 	case REC_PRINT_HIST:
 		return rec_print_hist(o, h->id, payload, len);
 	}

@@ -27,6 +27,9 @@ struct output {
 	int errors;		/* REC_ERROR / REC_MAXACTION seen */
 	long records;
 	struct strbuf buf;
+	const char *rodata;	/* the object's .rodata (REC_ERROR_AT's site
+				 * texts), or NULL */
+	size_t rodata_size;
 };
 
 /* Set up the consumer on ir->ringbuf_map (its fd must be set).  Without

@@ -20,6 +20,10 @@ enum rec_type {
 				 * (MAXSTRINGLEN bytes) */
 	REC_PRINT_HIST = 4,	/* id = map id; payload: key bytes */
 	REC_MAXACTION = 5,	/* a loop bound was exceeded; id = probe id */
+	REC_ERROR_AT = 6,	/* id = .rodata offset of the site's text
+				 * (" near ... at FILE:L:C"); payload: the
+				 * message (MAXSTRINGLEN bytes), to which
+				 * user space appends that text */
 };
 
 struct rec_hdr {

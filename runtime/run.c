@@ -732,6 +732,7 @@ static int run_script(struct run *r)
 	interp__set_globals_mem(r->ir, control_block(r));
 	if (output__init(&r->out, r->s, r->ir))
 		return -EINVAL;
+	r->out.rodata = object_rodata(r, &r->out.rodata_size);
 	if (setup_signals(r)) {
 		diag__plain(r->s, "cannot set up signal handling: %s",
 			    strerror(errno));
