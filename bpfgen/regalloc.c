@@ -1098,6 +1098,24 @@ static void cleanup_jumps(struct cg *cg, struct lir_func *lf)
 	} while (drop_unreachable(cg, lf));
 }
 
+/* Does l read a register as its source operand? */
+static bool reg_source(const struct lir *l)
+{
+	int cls = BPF_CLASS(l->code);
+
+	if (l->kind != LK_OP && l->kind != LK_JMP)
+		return false;
+	if (cls == BPF_STX)
+		return true;
+	if ((cls == BPF_ALU64 || cls == BPF_ALU) && BPF_OP(l->code) != BPF_END &&
+	    BPF_OP(l->code) != BPF_NEG)
+		return BPF_SRC(l->code) == BPF_X;
+	if (cls == BPF_JMP || cls == BPF_JMP32)
+		return l->kind == LK_JMP && BPF_OP(l->code) != BPF_JA &&
+		       BPF_SRC(l->code) == BPF_X;
+	return false;
+}
+
 int regalloc__func(struct cg *cg, struct lir_func *lf)
 {
 	struct ra ra = { .cg = cg, .lf = lf };
@@ -1112,7 +1130,10 @@ int regalloc__func(struct cg *cg, struct lir_func *lf)
 					   l->target >= lf->nlabels)) ||
 		    /* a BPF immediate is 32 bits (isel widens the others) */
 		    ((l->kind == LK_OP || l->kind == LK_JMP) &&
-		     l->imm != (int32_t)l->imm)) {
+		     l->imm != (int32_t)l->imm) ||
+		    /* a register source that isel never set (found by the
+		     * fuzzer: a missing scratch pointer) */
+		    (l->src == LIR_NONE && reg_source(l))) {
 			diag__error(cg->s, &l->loc, "internal error",
 				    "bad LIR instruction %d in '%s' (kind %d, "
 				    "code %#x, dst %d, src %d)", i, lf->name,

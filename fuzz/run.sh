@@ -5,11 +5,15 @@
 # The build is a clang one (coverage, ASan, UBSan) in a copy of the
 # tree under $FUZZ_WORKDIR (default /tmp/bstap-fuzz), so the tree's own
 # build, in place or not, is left alone; the copy is updated and rebuilt
-# incrementally.  Seeds: every .stp of testsuite/ and tapsets/.  The
-# corpus grows in $FUZZ_WORKDIR/corpus.  A crash, sanitizer report, leak,
-# hang or printer round-trip mismatch (FUZZ_ROUNDTRIP=1, the default) is
-# saved as fuzz/crashes/crash-* (or leak-*, timeout-*) and the exit
-# status is non-zero.
+# incrementally.  Seeds: every .stp of testsuite/, tapsets/ and
+# examples/.  The corpus grows in $FUZZ_WORKDIR/corpus.  Each input runs
+# through passes 1 to 4 (parse, elaborate, translate to IR, BPF code
+# generation and ELF writing; nothing is loaded: see fuzz_script.c).  A
+# crash, sanitizer report, leak, hang, internal error of the back end
+# (irverify, isel, regalloc), unusable ELF object or printer round-trip
+# mismatch (FUZZ_ROUNDTRIP=1, the default) is saved as
+# fuzz/crashes/crash-* (or leak-*, timeout-*) and the exit status is
+# non-zero.
 set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
 work=${FUZZ_WORKDIR:-${TMPDIR:-/tmp}/bstap-fuzz}
@@ -62,7 +66,8 @@ seed=$work/seed
 rm -rf "$seed"
 mkdir -p "$seed"
 n=0
-for f in "$src"/testsuite/bstap.*/*.stp "$src"/tapsets/*.stp; do
+for f in "$src"/testsuite/bstap.*/*.stp "$src"/tapsets/*.stp \
+	"$src"/examples/*.stp; do
 	[ -f "$f" ] || continue
 	cp "$f" "$seed/$(basename "$(dirname "$f")")-$(basename "$f")"
 	n=$((n + 1))
