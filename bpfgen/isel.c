@@ -3569,6 +3569,32 @@ static void sel_printf(struct isel *is, struct ir_insn *in)
 	place(is, done);
 }
 
+/* The format in vreg fmt, or (fmt == LIR_NONE) at .rodata + ro; n u64
+ * arguments at fp + data:
+ *   r = bpf_snprintf(S + d, MSL, fmt, fp + data (or NULL), 8 * n);
+ *   if (r < 0) S[d] = 0;          (l: the label placed after it) */
+static void snprintf_call(struct isel *is, int doff, int fmt, int ro,
+			  int data, int n, int l)
+{
+	sptr(is, 1, doff);
+	movi(is, 2, is->msl);
+	if (fmt != LIR_NONE)
+		mov(is, 3, fmt);
+	else
+		ldrodata(is, 3, ro);
+	if (n) {
+		mov(is, 4, LIR_FP);
+		op_ri(is, BPF_ADD, 4, data);
+	} else {
+		movi(is, 4, 0);
+	}
+	movi(is, 5, 8 * n);
+	call(is, HELPER_snprintf, 5);
+	jmp_ri(is, BPF_JSGE, 0, 0, l);
+	st(is, BPF_B, is->S, doff, 0);
+	place(is, l);
+}
+
 /* ---- sprintf in a kernel-side probe -------------------------------------
  *
  * bpf_snprintf takes %d %i %u %x %X %c %s %p with the flags "-+ 0" and a
@@ -4597,20 +4623,7 @@ static void spf_final(struct spf *f, int doff)
 						(int)f->stop_at[k] + 1));
 		place(is, skip);
 	}
-	sptr(is, 1, doff);
-	movi(is, 2, is->msl);
-	mov(is, 3, fv);
-	if (f->nent) {
-		mov(is, 4, LIR_FP);
-		op_ri(is, BPF_ADD, 4, data);
-	} else {
-		movi(is, 4, 0);
-	}
-	movi(is, 5, 8 * f->nent);
-	call(is, HELPER_snprintf, 5);
-	jmp_ri(is, BPF_JSGE, 0, 0, l);
-	st(is, BPF_B, is->S, doff, 0);
-	place(is, l);
+	snprintf_call(is, doff, fv, 0, data, f->nent, l);
 }
 
 /* d = sprintf(fmt, args) for a format bpf_snprintf does not take as it
@@ -4839,20 +4852,9 @@ static void sel_sprintf(struct isel *is, struct ir_insn *in)
 		else
 			stx(is, BPF_DW, LIR_FP, data + 8 * i, vals[i]);
 	}
-	sptr(is, 1, doff);
-	movi(is, 2, is->msl);
-	ldrodata(is, 3, cg__rodata_add(is->cg, bf, (int)strlen(bf) + 1));
-	if (in->nargs) {
-		mov(is, 4, LIR_FP);
-		op_ri(is, BPF_ADD, 4, data);
-	} else {
-		movi(is, 4, 0);
-	}
-	movi(is, 5, 8 * in->nargs);
-	call(is, HELPER_snprintf, 5);
-	jmp_ri(is, BPF_JSGE, 0, 0, l);
-	st(is, BPF_B, is->S, doff, 0);
-	place(is, l);
+	snprintf_call(is, doff, LIR_NONE,
+		      cg__rodata_add(is->cg, bf, (int)strlen(bf) + 1), data,
+		      in->nargs, l);
 }
 
 /* exit(): the stop word goes from 0 (running) to 1, never over an

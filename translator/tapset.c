@@ -258,11 +258,25 @@ static void index_file(struct session *s, struct library *lib,
 		((struct probe *)vec_at(&f->probes, i))->file = f;
 }
 
+/* Parse one tapset source into the library and index its symbols. */
+static void add_tapset(struct session *s, struct library *lib,
+		       struct source *src)
+{
+	struct stpfile *f;
+
+	src->is_tapset = true;
+	f = parse__file(s, src);
+	if (!f)
+		return;
+	f->is_tapset = true;
+	vec__push(&s->arena, &lib->files, f);
+	index_file(s, lib, f);
+}
+
 /* The syscall.* aliases, generated from tracefs (tapset_syscalls.c). */
 static void load_syscalls(struct session *s, struct library *lib)
 {
 	struct source *src;
-	struct stpfile *f;
 	char *text = syscalls__tapset(s);
 
 	if (!text)
@@ -272,13 +286,7 @@ static void load_syscalls(struct session *s, struct library *lib)
 	src->name = "<syscall tapset from tracefs>";
 	src->text = text;
 	src->len = strlen(text);
-	src->is_tapset = true;
-	f = parse__file(s, src);
-	if (!f)
-		return;
-	f->is_tapset = true;
-	vec__push(&s->arena, &lib->files, f);
-	index_file(s, lib, f);
+	add_tapset(s, lib, src);
 }
 
 int library__load(struct session *s, struct library *lib)
@@ -297,17 +305,9 @@ int library__load(struct session *s, struct library *lib)
 		walk_dir(s, s->tapset_dir, &paths, 0);
 	vec_foreach(i, &paths) {
 		struct source *src = source__read(s, vec_at(&paths, i), true);
-		struct stpfile *f;
 
-		if (!src)
-			continue;
-		src->is_tapset = true;
-		f = parse__file(s, src);
-		if (!f)
-			continue;
-		f->is_tapset = true;
-		vec__push(&s->arena, &lib->files, f);
-		index_file(s, lib, f);
+		if (src)
+			add_tapset(s, lib, src);
 	}
 	if (s->want_syscalls)
 		load_syscalls(s, lib);
